@@ -1,0 +1,306 @@
+"""The Δ-formula syntax tree.
+
+Nodes are immutable and hashable; two trees are equal when they have the same
+structure and the same text. The one canonical printer lives here
+(:func:`to_text`, also ``str(node)``): ``parse(to_text(t)) == t`` for every tree.
+
+Expression nodes, loosest binding first::
+
+    Flow(steps)             a → b → c
+    Bundle(terms, signs)    a + b - c         (signs[0] is always +1)
+    Bind(factors)           a * b * c
+    Weight(weight, expr)    0.8*a
+    Inverse(expr)           ~a
+    Layer(role, filler)     role: a
+    Atom(name, quoted)      вода, плавная память, "any text"
+    Var(name)               ?x
+    Ref(address, args)      Δ12, ΔF(a, b)     (address includes the Δ)
+    Glyph(symbol)           ⟁
+    SchemaCall(schema, args)  сцена(a, b, c)
+
+Statements::
+
+    Definition(target, params, expr, scene)   Δ12 = expr = scene;  ΔF(x) = expr;  ⟁ = expr
+    Anonymous(expr, scene)                    expr = scene
+    Schema(name, roles)                       schema сцена(объект, напряжение)
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from typing import Union
+
+__all__ = [
+    "Atom", "Var", "Ref", "Glyph", "SchemaCall", "Layer", "Inverse", "Weight",
+    "Bind", "Bundle", "Flow", "Definition", "Anonymous", "Schema",
+    "Expr", "Statement", "Node", "to_text", "normalize_name", "walk",
+]
+
+
+def normalize_name(name: str) -> str:
+    """The identity of a name: NFC, then full case folding."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A concept: a word, a phrase of several words (one atom), or quoted text.
+
+    In a pattern, a word of a phrase may be a variable written ``?y``.
+    """
+    name: str
+    quoted: bool = False
+
+    @property
+    def key(self) -> str:
+        return normalize_name(self.name)
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A pattern variable ``?name`` (name without the ``?``)."""
+    name: str
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a stored formula (``Δ12``) or a parametric application (``ΔF(a, b)``)."""
+    address: str
+    args: tuple["Expr", ...] = ()
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Glyph:
+    """A symbol that names a formula, like a Δ-address: ``⟁``."""
+    symbol: str
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaCall:
+    """``schema(args…)``: fills a declared schema's roles by position."""
+    schema: str
+    args: tuple["Expr", ...]
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """``role: filler`` — the filler fills the role (an image, an emotion, an action…)."""
+    role: str
+    filler: "Expr"
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Inverse:
+    """``~x``: the inverse of x, for unbinding."""
+    expr: "Expr"
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Weight:
+    """``w*x``: x present with density w."""
+    weight: float
+    expr: "Expr"
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """``a * b * …``: the factors fused into one new thing."""
+    factors: tuple["Expr", ...]
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """``a + b - c``: the terms present together; a sign of -1 removes a term."""
+    terms: tuple["Expr", ...]
+    signs: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.terms) != len(self.signs):
+            raise ValueError("Bundle needs one sign per term")
+        if self.signs and self.signs[0] != 1:
+            raise ValueError("the first term of a Bundle has sign +1")
+        if any(s not in (1, -1) for s in self.signs):
+            raise ValueError("Bundle signs are +1 or -1")
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """``a → b → c``: an ordered passage through stages."""
+    steps: tuple["Expr", ...]
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """``Δ12 = expr = scene``, ``ΔF(x, y) = expr`` or ``⟁ = expr``."""
+    target: str
+    expr: "Expr"
+    params: tuple[str, ...] = ()
+    scene: str | None = None
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Anonymous:
+    """``expr`` or ``expr = scene``: gets a Δ-address when stored."""
+    expr: "Expr"
+    scene: str | None = None
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """``schema name(role, …)``: a named list of roles."""
+    name: str
+    roles: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return to_text(self)
+
+
+Expr = Union[Atom, Var, Ref, Glyph, SchemaCall, Layer, Inverse, Weight, Bind, Bundle, Flow]
+Statement = Union[Definition, Anonymous, Schema]
+Node = Union[Expr, Statement]
+
+# Binding strength used by the printer to place parentheses (higher binds tighter).
+_FLOW, _BUNDLE, _BIND, _PREFIX, _PRIMARY = 1, 2, 3, 4, 5
+
+def _format_weight(w: float) -> str:
+    if not math.isfinite(w) or w < 0:
+        raise ValueError(f"a weight must be a finite number >= 0, got {w!r}")
+    text = repr(float(w))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
+
+
+def _atom_text(atom: Atom) -> str:
+    if atom.quoted:
+        return '"' + atom.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return atom.name
+
+
+def _level(node: Expr) -> int:
+    if isinstance(node, Flow):
+        return _FLOW
+    if isinstance(node, Bundle):
+        return _BUNDLE
+    if isinstance(node, Bind):
+        return _BIND
+    if isinstance(node, (Weight, Inverse, Layer)):
+        return _PREFIX
+    return _PRIMARY
+
+
+def _wrap(node: Expr, at_least: int) -> str:
+    text = _expr(node)
+    return f"({text})" if _level(node) < at_least else text
+
+
+def _args(args: tuple[Expr, ...]) -> str:
+    return "(" + ", ".join(_expr(a) for a in args) + ")"
+
+
+def _expr(node: Expr) -> str:
+    if isinstance(node, Atom):
+        return _atom_text(node)
+    if isinstance(node, Var):
+        return "?" + node.name
+    if isinstance(node, Glyph):
+        return node.symbol
+    if isinstance(node, Ref):
+        return node.address + (_args(node.args) if node.args else "")
+    if isinstance(node, SchemaCall):
+        return node.schema + _args(node.args)
+    if isinstance(node, Layer):
+        return f"{node.role}: {_wrap(node.filler, _PREFIX)}"
+    if isinstance(node, Inverse):
+        return "~" + _wrap(node.expr, _PREFIX)
+    if isinstance(node, Weight):
+        return f"{_format_weight(node.weight)}*{_wrap(node.expr, _PREFIX)}"
+    if isinstance(node, Bind):
+        # The parser flattens a * b * c into one Bind, so a nested Bind in any
+        # position came from parentheses and keeps them.
+        return " * ".join(_wrap(f, _PREFIX) for f in node.factors)
+    if isinstance(node, Bundle):
+        out = _wrap(node.terms[0], _BIND)  # a nested Bundle first came from parentheses
+        for sign, term in zip(node.signs[1:], node.terms[1:]):
+            out += (" + " if sign > 0 else " - ") + _wrap(term, _BIND)
+        return out
+    if isinstance(node, Flow):
+        return " → ".join(_wrap(s, _BUNDLE) for s in node.steps)
+    raise TypeError(f"not a formula node: {node!r}")
+
+
+def to_text(node: Node) -> str:
+    """The canonical text of a node (see FORMULA.md, "Canonical form")."""
+    if isinstance(node, Schema):
+        return f"schema {node.name}({', '.join(node.roles)})"
+    if isinstance(node, Definition):
+        head = node.target + (f"({', '.join(node.params)})" if node.params else "")
+        text = f"{head} = {_expr(node.expr)}"
+        return text + (f" = {node.scene}" if node.scene is not None else "")
+    if isinstance(node, Anonymous):
+        text = _expr(node.expr)
+        return text + (f" = {node.scene}" if node.scene is not None else "")
+    return _expr(node)
+
+
+def walk(node: Node):
+    """Yields the node and every node below it, depth first."""
+    yield node
+    children: tuple = ()
+    if isinstance(node, (Ref, SchemaCall)):
+        children = node.args
+    elif isinstance(node, Layer):
+        children = (node.filler,)
+    elif isinstance(node, (Inverse, Weight)):
+        children = (node.expr,)
+    elif isinstance(node, Bind):
+        children = node.factors
+    elif isinstance(node, Bundle):
+        children = node.terms
+    elif isinstance(node, Flow):
+        children = node.steps
+    elif isinstance(node, (Definition, Anonymous)):
+        children = (node.expr,)
+    for child in children:
+        yield from walk(child)
