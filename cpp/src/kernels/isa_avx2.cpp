@@ -1,0 +1,1 @@
+// SIMD kernels for the avx2 path (filled in by the core).

@@ -1,0 +1,1 @@
+// SIMD kernels for the avx512 path (filled in by the core).

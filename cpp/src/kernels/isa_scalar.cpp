@@ -1,0 +1,1 @@
+// SIMD kernels for the scalar path (filled in by the core).
