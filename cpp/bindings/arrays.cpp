@@ -81,6 +81,7 @@ void* mutable_data(py::array& a) { return a.mutable_data(); }
 }  // namespace deltaform::bindings
 
 DF_BINDING(0, errors) {
+  namespace py = pybind11;
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

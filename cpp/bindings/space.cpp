@@ -145,7 +145,7 @@ DF_BINDING(10, space) {
              const auto& p = s.params();
              auto A = vector_batch(p, a, "a"), B = vector_batch(p, b, "b");
              std::size_t n = broadcast_rows(A, B, "similarity");
-             py::array_t<float> out(py::ssize_t(n));
+             py::array_t<float> out{py::ssize_t(n)};
              float* dst = out.mutable_data();
              {
                py::gil_scoped_release nogil;
@@ -168,7 +168,7 @@ DF_BINDING(10, space) {
            py::arg("n"), py::arg("seed") = 0, py::arg("threads") = 0)
       .def("topk",
            [](Space& s, py::object queries, py::object matrix, std::int64_t k, py::object mask, bool normalize,
-              int threads) {
+              int threads) -> py::tuple {
              const auto& p = s.params();
              auto Q = vector_batch(p, queries, "queries");
              auto X = vector_batch(p, matrix, "matrix", false, false);
@@ -207,7 +207,7 @@ DF_BINDING(10, space) {
                  search::topk_dot(r, static_cast<const float*>(Q.data), static_cast<const float*>(X.data), p.width(),
                                   normalize, ip, sp);
              }
-             if (Q.single) return py::make_tuple(idx[py::int_(0)], score[py::int_(0)]);
+             if (Q.single) return py::make_tuple(py::object(idx[py::int_(0)]), py::object(score[py::int_(0)]));
              return py::make_tuple(idx, score);
            },
            py::arg("queries"), py::arg("matrix"), py::arg("k") = 10, py::arg("mask") = py::none(),
