@@ -1,6 +1,7 @@
 """deltaform: Δ-formulas, holographic vectors and an associative memory addressed by Δ."""
 
 from deltaform import ast
+from deltaform.memory import Memory
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -12,6 +13,7 @@ from deltaform.space import (
 
 __all__ = [
     "ast",
+    "Memory",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
     "Space",

@@ -1,0 +1,229 @@
+"""The SQLite catalogue of a memory: formulas, their versions, terms, schemas, batches, meta.
+
+One row of ``formulas`` per stored vector: ``formulas.row`` is the row of the
+vector file. Replacing an address adds a new row and clears ``current`` on the
+old one, which stays as history. ``meta.vector_count`` is the number of vector
+rows that are committed; it changes in the same transaction as the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from typing import Any, Iterable, Sequence
+
+__all__ = ["Catalog", "SCHEMA_SQL", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+
+SCHEMA_SQL = """
+CREATE TABLE meta(
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE formulas(
+    row     INTEGER PRIMARY KEY,   -- row of the vector file
+    address TEXT    NOT NULL,      -- Δ-address or glyph
+    version INTEGER NOT NULL,      -- 1, 2, … per address
+    current INTEGER NOT NULL,      -- 1 for the version in force, 0 for history
+    kind    TEXT    NOT NULL,      -- formula | symbol | parametric
+    params  TEXT,                  -- JSON list of parameter names (parametric)
+    expr    TEXT    NOT NULL,      -- canonical expression text
+    scene   TEXT,
+    facts   TEXT    NOT NULL,      -- JSON: atoms, roles, schemas, refs, vars
+    source  TEXT,
+    line    INTEGER,
+    added   REAL    NOT NULL,      -- unix time
+    batch   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX formulas_address ON formulas(address, version);
+CREATE INDEX formulas_source ON formulas(source);
+CREATE TABLE terms(                -- what a formula contains, for filters: 'a:atom', 's:schema', 'r:role'
+    term TEXT    NOT NULL,
+    row  INTEGER NOT NULL,
+    PRIMARY KEY(term, row)
+) WITHOUT ROWID;
+CREATE TABLE schemas(
+    name    TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    current INTEGER NOT NULL,
+    roles   TEXT    NOT NULL,      -- JSON list
+    source  TEXT,
+    line    INTEGER,
+    added   REAL    NOT NULL,
+    batch   INTEGER NOT NULL,
+    PRIMARY KEY(name, version)
+);
+CREATE TABLE batches(
+    id        INTEGER PRIMARY KEY,
+    first_row INTEGER NOT NULL,
+    rows      INTEGER NOT NULL,
+    schemas   INTEGER NOT NULL,
+    added     REAL    NOT NULL,
+    label     TEXT
+);
+"""
+
+FORMULA_COLUMNS = "row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch"
+
+
+class Catalog:
+    """Thread-safe access to the SQLite file: one connection per thread, WAL mode."""
+
+    def __init__(self, path: str, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    # ------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60.0,
+                                  isolation_level=None, check_same_thread=False)
+        else:
+            con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA busy_timeout=60000")
+        return con
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._connect()
+            self._local.con = con
+            with self._all_lock:
+                self._all.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._all_lock:
+            for con in self._all:
+                try:
+                    con.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    @classmethod
+    def create(cls, path: str, meta: dict[str, Any]) -> "Catalog":
+        cat = cls(path)
+        con = cat.con
+        con.execute("BEGIN")
+        for stmt in SCHEMA_SQL.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+        con.executemany("INSERT INTO meta(key, value) VALUES (?, ?)",
+                        [(k, json.dumps(v)) for k, v in meta.items()])
+        con.execute("COMMIT")
+        return cat
+
+    # ------------------------------------------------------------ meta
+    def meta(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.con.execute("SELECT key, value FROM meta")}
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (cheap; used to refresh caches)."""
+        return self.con.execute("PRAGMA data_version").fetchone()[0]
+
+    def committed_count(self, con: sqlite3.Connection | None = None) -> int:
+        row = (con or self.con).execute("SELECT value FROM meta WHERE key='vector_count'").fetchone()
+        return int(json.loads(row[0]))
+
+    def snapshot(self) -> tuple[int, int]:
+        """(committed vector rows, rows replaced so far), read in one statement."""
+        rows = dict(self.con.execute(
+            "SELECT key, value FROM meta WHERE key IN ('vector_count', 'replaced')").fetchall())
+        return int(json.loads(rows["vector_count"])), int(json.loads(rows.get("replaced", "0")))
+
+    # ------------------------------------------------------------ lookups
+    def current(self, address: str) -> tuple | None:
+        return self.con.execute(
+            f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE address=? AND current=1", (address,)).fetchone()
+
+    def current_many(self, addresses: Sequence[str], con: sqlite3.Connection | None = None) -> dict[str, tuple]:
+        con = con or self.con
+        out: dict[str, tuple] = {}
+        addresses = list(dict.fromkeys(addresses))
+        for i in range(0, len(addresses), 500):
+            part = addresses[i:i + 500]
+            q = ",".join("?" * len(part))
+            for r in con.execute(
+                    f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE current=1 AND address IN ({q})", part):
+                out[r[1]] = r
+        return out
+
+    def known_addresses(self, addresses: Sequence[str], con: sqlite3.Connection | None = None) -> set[str]:
+        """Those of ``addresses`` used by any version, current or not."""
+        con = con or self.con
+        out: set[str] = set()
+        addresses = list(dict.fromkeys(addresses))
+        for i in range(0, len(addresses), 500):
+            part = addresses[i:i + 500]
+            q = ",".join("?" * len(part))
+            out.update(a for (a,) in con.execute(
+                f"SELECT DISTINCT address FROM formulas WHERE address IN ({q})", part))
+        return out
+
+    def history(self, address: str) -> list[tuple]:
+        return self.con.execute(
+            f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE address=? ORDER BY version", (address,)).fetchall()
+
+    def by_rows(self, rows: Iterable[int]) -> dict[int, tuple]:
+        rows = [int(r) for r in rows]
+        out: dict[int, tuple] = {}
+        con = self.con
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            q = ",".join("?" * len(part))
+            for r in con.execute(f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE row IN ({q})", part):
+                out[r[0]] = r
+        return out
+
+    def schemas(self, con: sqlite3.Connection | None = None) -> dict[str, tuple[str, ...]]:
+        con = con or self.con
+        return {n: tuple(json.loads(r)) for n, r in con.execute("SELECT name, roles FROM schemas WHERE current=1")}
+
+    def schema_versions(self, name: str) -> list[tuple]:
+        return self.con.execute(
+            "SELECT name, version, current, roles, source, line, added, batch FROM schemas WHERE name=? "
+            "ORDER BY version", (name,)).fetchall()
+
+    def dead_rows(self) -> list[int]:
+        return [r for (r,) in self.con.execute("SELECT row FROM formulas WHERE current=0")]
+
+    def rows_with_terms(self, terms: Sequence[str], match_all: bool) -> list[int]:
+        if not terms:
+            return []
+        q = ",".join("?" * len(terms))
+        if match_all and len(terms) > 1:
+            sql = (f"SELECT row FROM terms WHERE term IN ({q}) GROUP BY row HAVING count(*) = ?")
+            return [r for (r,) in self.con.execute(sql, [*terms, len(set(terms))])]
+        return [r for (r,) in self.con.execute(f"SELECT DISTINCT row FROM terms WHERE term IN ({q})", list(terms))]
+
+    def rows_from_source(self, source: str) -> list[int]:
+        if any(c in source for c in "*?["):
+            sql, arg = "SELECT row FROM formulas WHERE source GLOB ?", source
+        else:
+            sql, arg = "SELECT row FROM formulas WHERE source = ?", source
+        return [r for (r,) in self.con.execute(sql, (arg,))]
+
+    def counts(self) -> dict[str, int]:
+        con = self.con
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "formulas": one("SELECT count(*) FROM formulas WHERE current=1"),
+            "versions": one("SELECT count(*) FROM formulas"),
+            "schemas": one("SELECT count(*) FROM schemas WHERE current=1"),
+            "batches": one("SELECT count(*) FROM batches"),
+            "symbols": one("SELECT count(*) FROM formulas WHERE current=1 AND kind='symbol'"),
+            "parametric": one("SELECT count(*) FROM formulas WHERE current=1 AND kind='parametric'"),
+        }
+
+    def quick_check(self) -> str:
+        return self.con.execute("PRAGMA quick_check").fetchone()[0]

@@ -1,0 +1,494 @@
+"""The files of a memory and the one way to change them: a transactional batch.
+
+A memory is a directory::
+
+    catalog.sqlite       formulas, versions, terms, schemas, batches, meta (WAL mode)
+    vectors.f32|.u8      the append-only vector file (row i = formulas.row i)
+    writer.lock          flock'ed by the process writing a batch
+    index.json + index.<n>.hnsw   the hnswlib cache (see index.py)
+
+A batch is crash-safe by ordering: the vectors are written past the committed
+count and fsync'ed, then ONE SQLite transaction inserts the rows and raises
+``meta.vector_count``. A crash before the commit leaves only bytes past the
+committed count, which the next writer (or an open that can take the writer lock)
+cuts off; a crash after it loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+import uuid
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog
+from deltaform.memory.entries import Entry, entry_from_row
+from deltaform.memory.errors import (
+    AddressExistsError,
+    CodebookVersionError,
+    CorruptMemoryError,
+    MemoryStoreError,
+    MemoryWarning,
+    ReadOnlyMemoryError,
+    SpaceMismatchError,
+)
+from deltaform.memory.locks import FileLock
+from deltaform.memory.records import KINDS, Facts, Record, SchemaRecord, terms_of
+from deltaform.memory.vectorfile import VectorFile
+from deltaform.space import CODEBOOK_VERSION, Space
+
+__all__ = ["Store", "WriteSession", "CATALOG", "FORMAT_NAME"]
+
+CATALOG = "catalog.sqlite"
+WRITER_LOCK = "writer.lock"
+FORMAT_NAME = "deltaform-memory"
+
+
+def vector_file_name(algebra: str) -> str:
+    return "vectors.u8" if algebra == "bsc" else "vectors.f32"
+
+
+def _space_text(meta: dict[str, Any]) -> str:
+    return f"Space(dim={meta['dim']}, algebra={meta['algebra']!r}, seed={meta['seed']})"
+
+
+class Store:
+    """Files, catalogue and vector file of one memory; readers and the writer share it."""
+
+    def __init__(self, path: str, space: Space, catalog: Catalog, meta: dict[str, Any], readonly: bool) -> None:
+        self.path = path
+        self.space = space
+        self.catalog = catalog
+        self.meta = meta
+        self.readonly = readonly
+        self.vectors = VectorFile(os.path.join(path, vector_file_name(space.algebra)), space.width, space.dtype)
+        self.writer_lock = FileLock(os.path.join(path, WRITER_LOCK), f"memory {path}")
+        self.notes: list[str] = []          # what open found and repaired
+        self._state_key: tuple | None = None
+        self._state: tuple[int, int] = (0, 0)
+
+    # ------------------------------------------------------------ create / open
+    @classmethod
+    def create(cls, path: str, space: Space, extra_meta: dict[str, Any] | None = None) -> "Store":
+        path = os.path.abspath(os.fspath(path))
+        if os.path.exists(os.path.join(path, CATALOG)):
+            raise MemoryStoreError(f"{path}: a memory already exists here (open it with Memory.open)")
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise MemoryStoreError(f"{path}: exists and is not a directory")
+        os.makedirs(path, exist_ok=True)
+        vec_path = os.path.join(path, vector_file_name(space.algebra))
+        if os.path.exists(vec_path):
+            os.remove(vec_path)  # left by a create that died before the catalogue existed
+        VectorFile.create(vec_path)
+        from deltaform import __version__
+        meta = {
+            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "memory_id": uuid.uuid4().hex,
+            "algebra": space.algebra, "dim": space.dim, "seed": space.seed, "width": space.width,
+            "dtype": space.dtype.name, "codebook_version": CODEBOOK_VERSION, "created": time.time(),
+            "created_by": f"deltaform {__version__}", "vector_count": 0, "next_number": 1, "replaced": 0,
+        }
+        meta.update(extra_meta or {})
+        tmp = os.path.join(path, CATALOG + ".creating")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(tmp + suffix):
+                os.remove(tmp + suffix)
+        Catalog.create(tmp, meta).close()
+        os.replace(tmp, os.path.join(path, CATALOG))  # the catalogue appears whole or not at all
+        _fsync_dir(path)
+        return cls.open(path, space)
+
+    @classmethod
+    def open(cls, path: str, space: Space | None = None, readonly: bool = False) -> "Store":
+        path = os.path.abspath(os.fspath(path))
+        cat_path = os.path.join(path, CATALOG)
+        if not os.path.isdir(path):
+            raise MemoryStoreError(f"{path}: no memory here (not a directory); create one with Memory.create")
+        if not os.path.exists(cat_path):
+            raise MemoryStoreError(f"{path}: no memory here ({CATALOG} is missing)")
+        catalog = Catalog(cat_path, readonly=readonly)
+        try:
+            meta = catalog.meta()
+        except sqlite3.DatabaseError as e:
+            catalog.close()
+            raise CorruptMemoryError(
+                f"{cat_path}: the catalogue is not a readable SQLite database ({e}). It holds the formulas, "
+                "so the memory cannot be opened; restore it from a backup or an export "
+                "(the sqlite3 shell's .recover may save part of it)") from e
+        try:
+            space = cls._check_meta(path, meta, space)
+        except MemoryStoreError:
+            catalog.close()
+            raise
+        store = cls(path, space, catalog, meta, readonly)
+        try:
+            store._check_files()
+        except BaseException:
+            catalog.close()
+            raise
+        return store
+
+    @staticmethod
+    def _check_meta(path: str, meta: dict[str, Any], space: Space | None) -> Space:
+        if meta.get("format") != FORMAT_NAME:
+            raise CorruptMemoryError(f"{path}: {CATALOG} is an SQLite file but not a deltaform memory")
+        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+            raise MemoryStoreError(
+                f"{path}: the memory has layout version {meta['format_version']}, newer than this deltaform "
+                f"understands ({FORMAT_VERSION}); upgrade deltaform to open it")
+        missing = [k for k in ("algebra", "dim", "seed", "codebook_version", "vector_count", "memory_id")
+                   if k not in meta]
+        if missing:
+            raise CorruptMemoryError(f"{path}: the catalogue's meta table lacks {', '.join(missing)}")
+        cb = int(meta["codebook_version"])
+        if cb > CODEBOOK_VERSION:
+            raise CodebookVersionError(
+                f"{path}: the memory was written with codebook version {cb}, newer than this deltaform's "
+                f"({CODEBOOK_VERSION}); its vectors cannot be reproduced here. Upgrade deltaform to open it")
+        if cb < CODEBOOK_VERSION:
+            raise CodebookVersionError(
+                f"{path}: the memory's vectors come from codebook version {cb}, this deltaform uses "
+                f"{CODEBOOK_VERSION}; new encodings would not match them. Export the memory (deltaform export) "
+                "and add its formulas to a new memory to re-encode them")
+        if space is None:
+            space = Space(dim=int(meta["dim"]), algebra=meta["algebra"], seed=int(meta["seed"]))
+        elif (space.algebra, space.dim, space.seed) != (meta["algebra"], int(meta["dim"]), int(meta["seed"])):
+            raise SpaceMismatchError(
+                f"{path}: the memory is for {_space_text(meta)}, not {space!r}; open it without a space "
+                "(Memory.open(path)) or with the one it was created for")
+        return space
+
+    def _check_files(self) -> None:
+        committed = self.catalog.committed_count()
+        try:
+            last = self.catalog.con.execute("SELECT max(row) FROM formulas").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise self.corrupt(e) from e
+        if (-1 if last is None else last) + 1 != committed:
+            raise CorruptMemoryError(
+                f"{self.catalog.path}: the catalogue says {committed} vectors are committed but its last "
+                f"formula row is {last}; the catalogue is inconsistent")
+        size = self.vectors.size_bytes()
+        if size < 0:
+            if committed:
+                raise CorruptMemoryError(
+                    f"{self.vectors.path}: the vector file is missing but {committed} vectors are committed. "
+                    "Open with repair=True to re-encode them from the stored formulas")
+            if not self.readonly:
+                VectorFile.create(self.vectors.path)
+            self.notes.append("the vector file was missing (no vectors committed); created it empty")
+            return
+        have, partial = self.vectors.rows_on_disk()
+        if have < committed:
+            raise CorruptMemoryError(
+                f"{self.vectors.path}: holds {have} whole rows but {committed} are committed (rows {have}.."
+                f"{committed - 1} are missing: the file was truncated). Open with repair=True to re-encode "
+                "the missing rows from their stored formulas")
+        if (have > committed or partial) and not self.readonly and self.writer_lock.try_acquire():
+            # Bytes past the committed count are a batch that never committed. Cut them only while
+            # holding the writer lock: a live writer's batch in progress looks the same.
+            try:
+                if self.catalog.committed_count() == committed:
+                    extra = size - committed * self.vectors.row_bytes
+                    self.vectors.truncate(committed)
+                    self.notes.append(f"cut {extra} bytes of an uncommitted batch from the vector file")
+            finally:
+                self.writer_lock.release()
+
+    def missing_rows(self) -> tuple[int, int]:
+        """(rows in the vector file, rows committed)."""
+        return self.vectors.rows_on_disk()[0], self.catalog.committed_count()
+
+    def corrupt(self, e: Exception) -> CorruptMemoryError:
+        return CorruptMemoryError(
+            f"{self.catalog.path}: the catalogue is damaged ({e}); restore it from a backup or an export")
+
+    def close(self) -> None:
+        self.catalog.close()
+        self.vectors.close()
+
+    # ------------------------------------------------------------ reading
+    def state(self) -> tuple[int, int]:
+        """(committed rows, replaced rows), re-read only when another connection committed."""
+        try:
+            key = (id(self.catalog.con), self.catalog.data_version())
+            if key != self._state_key:
+                self._state = self.catalog.snapshot()
+                self._state_key = key
+            return self._state
+        except sqlite3.DatabaseError as e:
+            raise self.corrupt(e) from e
+
+    def invalidate(self) -> None:
+        self._state_key = None
+
+    def matrix(self, count: int | None = None) -> np.ndarray:
+        """The committed vectors as a read-only array over the memory-mapped file."""
+        if count is None:
+            count = self.state()[0]
+        try:
+            return self.vectors.matrix(count)
+        except OSError as e:
+            raise CorruptMemoryError(f"{e}. Open with repair=True to re-encode the missing rows") from e
+
+    def entries(self, rows: Sequence[int]) -> dict[int, Entry]:
+        try:
+            return {r: entry_from_row(t) for r, t in self.catalog.by_rows(rows).items()}
+        except sqlite3.DatabaseError as e:
+            raise self.corrupt(e) from e
+
+    # ------------------------------------------------------------ writing
+    @contextmanager
+    def writing(self, lock_timeout: float | None = 10.0) -> Iterator["WriteSession"]:
+        """Hold the writer lock and an SQLite write transaction; commit with ``session.commit``.
+
+        Anything raised inside rolls the transaction back and cuts the vector file
+        back to the committed count.
+        """
+        if self.readonly:
+            raise ReadOnlyMemoryError(f"{self.path}: opened read-only; open it without readonly=True to add")
+        with self.writer_lock.held(lock_timeout):
+            con = self.catalog._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                session = WriteSession(self, con)
+                try:
+                    yield session
+                    if not session.committed:
+                        con.execute("ROLLBACK")
+                except BaseException:
+                    if con.in_transaction:
+                        con.execute("ROLLBACK")
+                    if self.vectors.rows_on_disk() != (session.count, 0):
+                        self.vectors.truncate(session.count)
+                    raise
+            except sqlite3.DatabaseError as e:
+                raise self.corrupt(e) from e
+            finally:
+                con.close()
+                self.invalidate()
+
+
+class WriteSession:
+    """The state of the memory as seen by the writer inside its transaction."""
+
+    def __init__(self, store: Store, con: sqlite3.Connection) -> None:
+        self.store = store
+        self.con = con
+        self.committed = False
+        meta = {k: json.loads(v) for k, v in con.execute(
+            "SELECT key, value FROM meta WHERE key IN ('vector_count', 'next_number', 'replaced')")}
+        self.count = int(meta["vector_count"])
+        self.next_number = int(meta.get("next_number", 1))
+        self.replaced = int(meta.get("replaced", 0))
+        have, partial = store.vectors.rows_on_disk()
+        if have < self.count:
+            raise CorruptMemoryError(
+                f"{store.vectors.path}: holds {have} rows but {self.count} are committed; the file was "
+                "truncated. Open with repair=True to re-encode the missing rows")
+        if have > self.count or partial:
+            store.vectors.truncate(self.count)  # a batch that died before committing
+
+    # ---------------------------------------------------------- lookups for the encoder
+    def current(self, addresses: Sequence[str]) -> dict[str, Entry]:
+        return {a: entry_from_row(r) for a, r in self.store.catalog.current_many(addresses, self.con).items()}
+
+    def schemas(self) -> dict[str, tuple[str, ...]]:
+        return self.store.catalog.schemas(self.con)
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        return np.ascontiguousarray(self.store.vectors.matrix(self.count)[np.asarray(rows, dtype=np.int64)])
+
+    # ---------------------------------------------------------- the commit
+    def _assign(self, records: Sequence[Record], replace: bool) -> list[str]:
+        explicit = [r.address for r in records if r.address is not None]
+        seen: set[str] = set()
+        for a in explicit:
+            if a in seen and not replace:
+                raise AddressExistsError(f"{a} is defined twice in this batch (pass replace=True to keep the last)")
+            seen.add(a)
+        n_anon = sum(1 for r in records if r.address is None)
+        out: list[str] = []
+        taken = set(explicit)
+        number = self.next_number
+        fresh: list[str] = []
+        while len(fresh) < n_anon:
+            want = n_anon - len(fresh)
+            candidates = [f"Δ{number + i}" for i in range(want)]
+            number += want
+            used = self.store.catalog.known_addresses(candidates, self.con) | taken
+            fresh.extend(c for c in candidates if c not in used)
+        self.next_number = number
+        it = iter(fresh)
+        for r in records:
+            out.append(r.address if r.address is not None else next(it))
+        return out
+
+    def _prepare_vectors(self, records: Sequence[Record]) -> np.ndarray:
+        space = self.store.space
+        out = np.empty((len(records), space.width), dtype=space.dtype)
+        for i, r in enumerate(records):
+            v = np.asarray(r.vector)
+            if v.shape != (space.width,):
+                raise ValueError(f"record {i} ({r.address or r.expr[:40]}): vector of shape {v.shape}, "
+                                 f"expected ({space.width},) for {space!r}")
+            if v.dtype != space.dtype:
+                if space.algebra == "bsc" or v.dtype.kind not in "fiu":
+                    raise TypeError(f"record {i}: vector dtype {v.dtype}, expected {space.dtype}")
+            out[i] = v
+        if space.algebra != "bsc":
+            if not np.isfinite(out).all():
+                bad = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
+                raise ValueError(f"record {bad}: the vector has NaN or infinite values")
+            # Stored vectors have ||v||^2 = dim (ENCODING_RULES); rescale rows that are not
+            # there already and leave the encoder's own (already scaled) bits alone.
+            sq = np.einsum("ij,ij->i", out, out, dtype=np.float64)
+            off = (sq > 0) & (np.abs(sq / space.dim - 1.0) > 1e-4)
+            if off.any():
+                out[off] *= np.sqrt(space.dim / sq[off]).astype(np.float32)[:, None]
+        return out
+
+    def commit(self, records: Sequence[Record], schemas: Sequence[SchemaRecord] = (), *,
+               replace: bool = False, label: str | None = None) -> list[str]:
+        """Store ``records`` (and ``schemas``) as one batch; returns the address of each record."""
+        if self.committed:
+            raise RuntimeError("this write session has already committed")
+        for i, r in enumerate(records):
+            if r.kind not in KINDS:
+                raise ValueError(f"record {i}: kind {r.kind!r}, expected one of {', '.join(KINDS)}")
+        addresses = self._assign(records, replace)
+        vectors = self._prepare_vectors(records)
+        now = time.time()
+
+        # Which explicit addresses exist already, and are they redefinitions?
+        existing = self.current([a for r, a in zip(records, addresses) if r.address is not None])
+        keep: list[int] = []
+        clashes: list[str] = []
+        last_version = {a: e.version for a, e in existing.items()}   # the current version is the latest
+        for i, (r, a) in enumerate(zip(records, addresses)):
+            old = existing.get(a)
+            if old is not None and not replace:
+                if (old.expr, old.params, old.scene, old.kind) == (r.expr, tuple(r.params), r.scene, r.kind):
+                    continue  # the same definition again: nothing to store
+                clashes.append(a)
+                continue
+            keep.append(i)
+        if clashes:
+            shown = ", ".join(clashes[:10]) + (f" and {len(clashes) - 10} more" if len(clashes) > 10 else "")
+            raise AddressExistsError(f"{shown}: already defined in this memory (pass replace=True to "
+                                     "store a new version; the old one stays in the history)")
+
+        schema_rows = self._schema_rows(schemas, replace, now)
+
+        first = self.count
+        batch_id = (self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0])
+        if keep:
+            self.store.vectors.write_rows(first, vectors[keep])   # + fsync, before the commit
+
+        # References to formulas of this same batch point at the rows they get now
+        # (always earlier rows: the encoder needs their vectors first).
+        batch_rows: dict[str, int] = {}
+        for j, i in enumerate(keep):
+            for a, row_ in records[i].facts.refs.items():
+                if row_ is None and a in batch_rows:
+                    records[i].facts.refs[a] = batch_rows[a]
+            batch_rows[addresses[i]] = first + j
+
+        # Atoms reached through references, for the 'atoms contained' filter.
+        inherited_of: dict[int, list[str]] = {}
+        ref_rows = sorted({row for i in keep for row in records[i].facts.refs.values()
+                           if row is not None and row < first})
+        for part in _chunks(ref_rows, 500):
+            q = ",".join("?" * len(part))
+            for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
+                f = json.loads(facts)
+                inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
+
+        formula_rows = []
+        term_rows = []
+        superseded = [a for a in existing if a in batch_rows]
+        last_in_batch = {addresses[i]: i for i in keep}
+        row = first
+        n_replaced = 0
+        for i in keep:
+            r, a = records[i], addresses[i]
+            version = last_version.get(a, 0) + 1
+            last_version[a] = version
+            current = 1 if last_in_batch[a] == i else 0   # defined again later in this batch
+            n_replaced += 1 - current
+            facts = r.facts
+            if facts.refs:
+                inh = [x for row_ in facts.refs.values() if row_ is not None for x in inherited_of.get(row_, ())]
+                direct = set(facts.atoms)
+                facts = Facts(atoms=facts.atoms, roles=facts.roles, schemas=facts.schemas, refs=facts.refs,
+                              vars=facts.vars, inherited=[x for x in dict.fromkeys(inh) if x not in direct])
+            inherited_of[row] = facts.atoms + facts.inherited
+            formula_rows.append((row, a, version, current, r.kind, json.dumps(list(r.params), ensure_ascii=False)
+                                 if r.params else None, r.expr, r.scene,
+                                 json.dumps(facts.to_json(), ensure_ascii=False), r.source, r.line, now, batch_id))
+            term_rows.extend((t, row) for t in terms_of(facts))
+            row += 1
+        con = self.con
+        for a in superseded:
+            n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1", (a,)).rowcount
+        con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 13)})", formula_rows)
+        con.executemany("INSERT OR IGNORE INTO terms(term, row) VALUES (?, ?)", term_rows)
+        for s in schema_rows:
+            if s[2] > 1:
+                con.execute("UPDATE schemas SET current=0 WHERE name=? AND current=1", (s[0],))
+            con.execute("INSERT INTO schemas(name, version, current, roles, source, line, added, batch) "
+                        "VALUES (?, ?, 1, ?, ?, ?, ?, ?)", (s[0], s[2], s[1], s[3], s[4], now, batch_id))
+        if formula_rows or schema_rows:
+            con.execute("INSERT INTO batches(id, first_row, rows, schemas, added, label) VALUES (?, ?, ?, ?, ?, ?)",
+                        (batch_id, first, len(formula_rows), len(schema_rows), now, label))
+        new_count = first + len(formula_rows)
+        con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
+            ("vector_count", json.dumps(new_count)), ("next_number", json.dumps(self.next_number)),
+            ("replaced", json.dumps(self.replaced + n_replaced))])
+        con.execute("COMMIT")
+        self.committed = True
+        self.count = new_count
+        self.replaced += n_replaced
+        return addresses
+
+    def _schema_rows(self, schemas: Sequence[SchemaRecord], replace: bool, now: float) -> list[tuple]:
+        current = self.schemas()
+        out = []
+        seen: dict[str, tuple[str, ...]] = {}
+        for s in schemas:
+            roles = tuple(s.roles)
+            prev = seen.get(s.name, current.get(s.name))
+            if prev is not None and prev == roles:
+                continue
+            if prev is not None and not replace:
+                raise AddressExistsError(
+                    f"schema {s.name} is already declared with roles ({', '.join(prev)}); pass replace=True "
+                    f"to declare it again with ({', '.join(roles)})")
+            version = (self.con.execute("SELECT coalesce(max(version), 0) FROM schemas WHERE name=?",
+                                        (s.name,)).fetchone()[0]
+                       + sum(1 for o in out if o[0] == s.name) + 1)
+            seen[s.name] = roles
+            out.append((s.name, json.dumps(list(roles), ensure_ascii=False), version, s.source, s.line))
+        return out
+
+
+def _chunks(items: list, n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def warn(message: str) -> None:
+    warnings.warn(message, MemoryWarning, stacklevel=3)
