@@ -180,3 +180,28 @@ class Space:
         (fhrr/map).
         """
         return self._core.topk(queries, matrix, int(k), mask, bool(normalize), _threads(threads))
+
+    # ------------------------------------------------------------ formulas
+    def encode(self, formula, registry=None) -> np.ndarray:
+        """The vector of one formula (text or syntax tree), at the scale of an atom."""
+        from deltaform.encoding import encode
+
+        return encode(self, formula, registry)
+
+    def encode_many(self, items, registry=None, threads: int | None = None, errors: str = "raise") -> np.ndarray:
+        """One vector per formula, shape ``(n, width)``; see :func:`deltaform.encoding.encode_many`."""
+        from deltaform.encoding import encode_many
+
+        return encode_many(self, items, registry, threads, errors)
+
+    def encode_file(self, path, registry=None, threads: int | None = None, strict: bool = False):
+        """Every statement of a ``.df`` file; see :func:`deltaform.encoding.encode_file`."""
+        from deltaform.encoding import encode_file
+
+        return encode_file(self, path, registry, threads, strict)
+
+    def encode_records(self, roles, fillers, weights=None, threads: int | None = None) -> np.ndarray:
+        """Role–filler records from ``(n, p)`` tables of codebook ids; see :func:`deltaform.encoding.encode_records`."""
+        from deltaform.encoding import encode_records
+
+        return encode_records(self, roles, fillers, weights, threads)
