@@ -116,6 +116,14 @@ class Space:
                 raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
         return self._core.atoms(names, _threads(threads))
 
+    def atom_ids(self, names: Iterable[str]) -> np.ndarray:
+        """Codebook ids (uint32) of atoms, for :meth:`encode_records`; generates unknown atoms."""
+        names = list(names)
+        for i, n in enumerate(names):
+            if not isinstance(n, str):
+                raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
+        return self._core.atom_ids(names)
+
     def random(self, n: int, seed: int = 0, threads: int | None = None) -> np.ndarray:
         """``n`` random vectors of this space (deterministic for a seed), shape ``(n, width)``."""
         return self._core.random(int(n), int(seed) & 0xFFFFFFFFFFFFFFFF, _threads(threads))
