@@ -1,6 +1,9 @@
 """deltaform: Δ-formulas, holographic vectors and an associative memory addressed by Δ."""
 
 from deltaform import ast
+from deltaform.formula import (
+    FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
+)
 from deltaform.memory import Memory
 from deltaform.space import (
     ALGEBRAS,
@@ -13,6 +16,7 @@ from deltaform.space import (
 
 __all__ = [
     "ast",
+    "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
     "Memory",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
