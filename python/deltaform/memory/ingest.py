@@ -1,9 +1,10 @@
 """From formula text to records: the ONE place where the memory depends on the parser and encoder.
 
-``prepare`` parses the items of a batch, resolves their references against the
-memory (and against earlier items of the same batch), encodes them and returns
-records for :meth:`WriteSession.commit`. Everything else in the memory works on
-records and vectors only.
+``prepare`` parses the statements of a batch, builds the encoder's scope from the
+memory (the stored vectors they refer to, the parametric definitions they apply,
+the schemas they call), encodes them in the core and returns records for
+:meth:`WriteSession.commit`. Everything else in the memory works on records and
+vectors only.
 """
 
 from __future__ import annotations
@@ -11,25 +12,29 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from deltaform import ast
+from deltaform.memory.entries import Entry, definition_text
 from deltaform.memory.errors import CorruptMemoryError, UnknownAddressError
-from deltaform.memory.records import Facts, Record, SchemaRecord, facts_of
+from deltaform.memory.records import Record, SchemaRecord, facts_of
 from deltaform.space import Space
 
 if TYPE_CHECKING:
     from deltaform.memory.memory import Memory
     from deltaform.memory.store import WriteSession
 
-__all__ = ["Item", "FileReport", "prepare", "encode_query", "add_file", "repair_vectors", "is_glyph"]
+__all__ = ["Item", "FileReport", "IngestError", "prepare", "build_scope", "encode_query", "add_file",
+           "repair_vectors", "is_glyph"]
+
+Lookup = Callable[[Sequence[str]], "dict[str, tuple[Entry, np.ndarray]]"]
 
 
 @dataclass
 class Item:
-    """One statement to add, with where it came from."""
+    """One statement to add (text or syntax tree), with where it came from."""
     statement: str | ast.Node
     source: str | None = None
     line: int | None = None
@@ -37,33 +42,65 @@ class Item:
 
 @dataclass
 class FileReport:
-    """What ``add_file`` did: the addresses stored and the lines it could not read."""
+    """What ``add_file`` did: the addresses stored and the lines it could not use."""
     path: str
     added: list[str] = field(default_factory=list)
-    schemas: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    schemas: int = 0
+    errors: list = field(default_factory=list)   # FormulaError per bad line
     batches: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.path}: {len(self.added)} formulas, {len(self.schemas)} schemas added in "
+        return (f"{self.path}: {len(self.added)} formulas and {self.schemas} schemas added in "
                 f"{self.batches} batches; {len(self.errors)} bad lines")
 
 
+class IngestError(ValueError):
+    """Statements of a batch could not be parsed or encoded; nothing of the batch was stored.
+
+    ``errors`` holds one :class:`deltaform.FormulaError` per bad statement, each
+    naming the source (file or ``<string>``), line and column.
+    """
+
+    def __init__(self, errors: list, total: int) -> None:
+        self.errors = errors
+        head = "\n".join(str(e) for e in errors[:5])
+        more = f"\n… and {len(errors) - 5} more" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} of {total} statements could not be added (nothing was stored):\n"
+                         f"{head}{more}")
+
+
 # ---------------------------------------------------------------- the parser and encoder
-def _parse(text: str, source: str | None, line: int | None) -> ast.Statement:
-    try:
-        from deltaform import parse
-    except ImportError as e:  # pragma: no cover - until the parser is part of the build
-        raise NotImplementedError("adding formula text needs deltaform.parse, which this build lacks") from e
-    return parse(text)
+def _relocate(error: Any, items: Sequence[Item]) -> Any:
+    """An error about batch line i, re-addressed to the item's own source and line."""
+    from deltaform.formula import FormulaError
+    i = error.line - 1
+    if not 0 <= i < len(items):
+        return error
+    item = items[i]
+    return FormulaError(item.source or "<string>", item.line if item.line is not None else i + 1,
+                        error.column, error.expected, error.source_line)
 
 
-def _encode(space: Space, statements: Sequence[ast.Statement], resolver: "Resolver") -> np.ndarray:
-    """Stored vectors of definitions/anonymous formulas, each scaled as ENCODING_RULES say."""
-    encode_many = getattr(space, "encode_many", None)
-    if encode_many is None:  # pragma: no cover - until the encoder is part of the build
-        raise NotImplementedError("adding formulas needs Space.encode_many, which this build lacks")
-    return encode_many(list(statements), registry=resolver)
+def _parse_lines(lines: list[str], items: Sequence[Item]) -> list[ast.Statement]:
+    from deltaform.formula import parse_many
+    result = parse_many(lines)
+    if result.errors:
+        raise IngestError([_relocate(e, items) for e in result.errors], len(lines))
+    return [located.statement for located in result.statements]
+
+
+def _parse_expr(expr_text: str) -> ast.Expr:
+    from deltaform.formula import parse_expr
+    return parse_expr(expr_text)
+
+
+def _encode_lines(space: Space, lines: list[str], scope: Any, items: Sequence[Item]) -> np.ndarray:
+    from deltaform import _core
+    from deltaform.formula import _error
+    vectors, _, errors, _ = _core.encode_lines(space._core, lines, scope, "<string>", True, 0)
+    if errors:
+        raise IngestError([_relocate(_error(e), items) for e in errors], len(lines))
+    return vectors
 
 
 def is_glyph(text: str) -> bool:
@@ -77,83 +114,75 @@ def is_glyph(text: str) -> bool:
     return unicodedata.category(text) in ("So", "Sm") and text not in "+-*~→:=()<>|"
 
 
-# ---------------------------------------------------------------- references
-class Resolver:
-    """What the encoder may look up: stored vectors, parametric definitions, schemas.
+# ---------------------------------------------------------------- the encoder's scope
+def _uses(node: ast.Node) -> tuple[set[str], set[str], set[str]]:
+    """(plain references, parametric applications, schema names) in a tree."""
+    plain: set[str] = set()
+    applied: set[str] = set()
+    schemas: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Ref):
+            (applied if n.args else plain).add(n.address)
+        elif isinstance(n, ast.Glyph):
+            plain.add(n.symbol)
+        elif isinstance(n, ast.SchemaCall):
+            schemas.add(ast.normalize_name(n.schema))
+    return plain, applied, schemas
 
-    Sees the memory as of the write transaction plus the batch's own earlier items.
+
+def build_scope(space: Space, statements: Sequence[ast.Statement], lookup: Lookup,
+                schemas: dict[str, tuple[str, ...]]) -> tuple[Any, dict[str, Entry]]:
+    """The encoder scope for ``statements`` and the stored entries it resolved.
+
+    It holds the stored vectors the statements refer to, the parametric
+    definitions they apply (and, in turn, what those refer to) and the declared
+    schemas they call. Names the statements define themselves are left out, so
+    the encoder uses the batch's own (new) definitions for them.
     """
-
-    def __init__(self, session: "WriteSession | None") -> None:
-        self.session = session
-        self._entries: dict[str, Any] = {}
-        self._vectors: dict[str, np.ndarray] = {}
-        self._params: dict[str, tuple[tuple[str, ...], ast.Expr]] = {}
-        self._schemas: dict[str, tuple[str, ...]] = dict(session.schemas()) if session is not None else {}
-        self._batch: set[str] = set()
-
-    # lookups used by the encoder ------------------------------------------------
-    def vector(self, address: str) -> np.ndarray:
-        if address not in self._vectors:
-            self._load([address])
-        if address not in self._vectors:
-            raise UnknownAddressError(f"{address} is not defined (not in the memory, nor earlier in this batch)")
-        return self._vectors[address]
-
-    def parametric(self, address: str) -> tuple[tuple[str, ...], ast.Expr]:
-        if address not in self._params:
-            self._load([address])
-        if address not in self._params:
-            raise UnknownAddressError(f"{address} is not a parametric formula in this memory")
-        return self._params[address]
-
-    def schema_roles(self, name: str) -> tuple[str, ...]:
-        key = ast.normalize_name(name)
-        if key not in self._schemas:
-            raise UnknownAddressError(f"schema {name} is not declared")
-        return self._schemas[key]
-
-    def __contains__(self, address: str) -> bool:
-        if address not in self._vectors:
-            self._load([address])
-        return address in self._vectors
-
-    # bookkeeping -----------------------------------------------------------------
-    def row_of(self, address: str) -> int | None:
-        e = self._entries.get(address)
-        return None if e is None else e.row
-
-    def _load(self, addresses: Iterable[str]) -> None:
-        if self.session is None:
-            return
-        want = [a for a in addresses if a not in self._vectors and a not in self._batch]
-        if not want:
-            return
-        found = self.session.current(want)
-        if not found:
-            return
-        rows = [e.row for e in found.values()]
-        vecs = self.session.vectors(rows)
-        for (a, e), v in zip(found.items(), vecs):
-            self._entries[a] = e
-            self._vectors[a] = v
-            if e.kind == "parametric":
-                self._params[a] = (e.params, _parse_expr(e.expr))
-
-    def define(self, address: str, vector: np.ndarray, params: tuple[str, ...] = (), body: ast.Expr | None = None) -> None:
-        self._batch.add(address)
-        self._vectors[address] = vector
-        self._entries.pop(address, None)
-        if params and body is not None:
-            self._params[address] = (params, body)
-
-    def declare(self, name: str, roles: tuple[str, ...]) -> None:
-        self._schemas[ast.normalize_name(name)] = roles
-
-
-def _parse_expr(expr_text: str) -> ast.Expr:
-    st = _parse(expr_text, None, None)
-    return st.expr if isinstance(st, (ast.Anonymous, ast.Definition)) else st
+    from deltaform import _core
+    from deltaform.formula import parse_many
+    defined = {st.target for st in statements if isinstance(st, ast.Definition)}
+    declared = {ast.normalize_name(st.name) for st in statements if isinstance(st, ast.Schema)}
+    plain: set[str] = set()
+    applied: set[str] = set()
+    used_schemas: set[str] = set()
+    for st in statements:
+        p, a, s = _uses(st)
+        plain |= p
+        applied |= a
+        used_schemas |= s
+    resolved: dict[str, Entry] = {}
+    vectors: dict[str, np.ndarray] = {}
+    templates: dict[str, Entry] = {}
+    todo_plain, todo_applied = plain - defined, applied - defined
+    while todo_plain or todo_applied:
+        found = lookup(sorted(todo_plain | todo_applied))
+        next_plain: set[str] = set()
+        next_applied: set[str] = set()
+        for a, (entry, vec) in found.items():
+            resolved[a] = entry
+            if a in todo_plain:
+                vectors[a] = vec
+            if a in todo_applied and entry.kind == "parametric":
+                templates[a] = entry
+                p, ap, s = _uses(_parse_expr(entry.expr))
+                used_schemas |= s
+                next_plain |= {x for x in p if x not in vectors and x not in defined}
+                next_applied |= {x for x in ap if x not in templates and x not in defined}
+        todo_plain, todo_applied = next_plain, next_applied
+    scope = _core.EncodeScope()
+    if vectors:
+        names = list(vectors)
+        scope.add_vectors(space._core, names, np.ascontiguousarray(np.stack([vectors[a] for a in names])))
+    lines = [f"schema {name}({', '.join(schemas[name])})" for name in sorted(used_schemas - declared)
+             if name in schemas]
+    lines += [definition_text(a, e.params, e.expr, None) for a, e in templates.items()]
+    if lines:
+        doc = parse_many(lines, filename="<memory>")
+        if doc.errors:
+            raise CorruptMemoryError(f"a stored definition does not parse: {doc.errors[0]}")
+        scope.add_document(doc.document)
+    return scope, resolved
 
 
 # ---------------------------------------------------------------- batches
@@ -167,68 +196,74 @@ def _as_items(items: Sequence[Any], source: str | None, first_line: int | None) 
     return out
 
 
-def _statement(item: Item) -> ast.Statement:
-    st = item.statement
-    if isinstance(st, str):
-        where = f"{item.source or '<string>'}" + (f":{item.line}" if item.line is not None else "")
-        if not st.strip():
-            raise ValueError(f"{where}: empty formula")
-        st = _parse(st, item.source, item.line)
-    if isinstance(st, (ast.Definition, ast.Anonymous, ast.Schema)):
-        return st
-    return ast.Anonymous(expr=st)  # a bare expression tree
+def _statements(items: list[Item]) -> tuple[list[ast.Statement], list[str]]:
+    """The syntax tree of each item and the line the encoder reads for it."""
+    lines: list[str | None] = []
+    trees: list[ast.Statement | None] = []
+    for i, it in enumerate(items):
+        st = it.statement
+        if isinstance(st, str):
+            if "\n" in st or "\r" in st:
+                raise ValueError(f"item {i}: one statement per item; found a line break (use add_file for files)")
+            lines.append(st)
+            trees.append(None)
+            continue
+        if not isinstance(st, (ast.Definition, ast.Anonymous, ast.Schema)):
+            st = ast.Anonymous(expr=st)   # a bare expression tree
+        try:
+            lines.append(ast.to_text(st))  # canonical text: the encoder reads text
+        except TypeError:
+            raise TypeError(f"item {i}: expected formula text or a deltaform.ast node, "
+                            f"got {type(it.statement).__name__}") from None
+        trees.append(st)
+    text_slots = [i for i, t in enumerate(trees) if t is None]
+    if text_slots:
+        parsed = _parse_lines([lines[i] for i in text_slots], [items[i] for i in text_slots])  # type: ignore[misc]
+        for i, st in zip(text_slots, parsed):
+            trees[i] = st
+    return trees, lines  # type: ignore[return-value]
 
 
 def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, source: str | None = None,
             first_line: int | None = None, replace: bool = False
             ) -> tuple[list[Record], list[SchemaRecord], list[int]]:
-    """Parse, resolve and encode a batch; returns (records, schemas, slot of each record in ``items``)."""
+    """Parse, resolve and encode a batch; returns (records, schemas, slot of each record in ``items``).
+
+    Raises :class:`IngestError` listing every statement that cannot be parsed or
+    encoded (unknown reference, cycle, wrong number of arguments…); then nothing
+    is stored.
+    """
     items = _as_items(items, source, first_line)
-    resolver = Resolver(session)
+    if not items:
+        return [], [], []
+    statements, lines = _statements(items)
+
+    def lookup(addresses: Sequence[str]) -> dict[str, tuple[Entry, np.ndarray]]:
+        found = session.current(addresses)
+        if not found:
+            return {}
+        vecs = session.vectors([e.row for e in found.values()])
+        return {a: (e, v) for (a, e), v in zip(found.items(), vecs)}
+
+    scope, resolved = build_scope(space, statements, lookup, session.schemas())
+    vectors = _encode_lines(space, lines, scope, items)
+    return _records(statements, items, vectors, resolved)
+
+
+def _records(statements: Sequence[ast.Statement], items: Sequence[Item], vectors: np.ndarray,
+             resolved: dict[str, Entry]) -> tuple[list[Record], list[SchemaRecord], list[int]]:
     records: list[Record] = []
-    schemas: list[SchemaRecord] = []
+    schema_records: list[SchemaRecord] = []
     slots: list[int] = []
-    pending: list[tuple[int, ast.Statement, Item]] = []
-    for slot, item in enumerate(items):
-        st = _statement(item)
+    for slot, (st, item) in enumerate(zip(statements, items)):
         if isinstance(st, ast.Schema):
-            roles = tuple(st.roles)
-            schemas.append(SchemaRecord(name=ast.normalize_name(st.name), roles=roles, source=item.source,
-                                        line=item.line))
-            resolver.declare(st.name, roles)
+            schema_records.append(SchemaRecord(name=ast.normalize_name(st.name), roles=tuple(st.roles),
+                                               source=item.source, line=item.line))
             continue
-        pending.append((slot, st, item))
-
-    # Encode in waves: a statement waits for the batch items it refers to.
-    defined_here = {st.target for _, st, _ in pending if isinstance(st, ast.Definition)}
-    done: set[str] = set()
-    vectors: dict[int, np.ndarray] = {}
-    remaining = pending
-    while remaining:
-        wave, later = [], []
-        for entry in remaining:
-            refs = set(facts_of(entry[1]).refs) & defined_here
-            own = entry[1].target if isinstance(entry[1], ast.Definition) else None
-            if (refs - {own}) <= done:
-                wave.append(entry)
-            else:
-                later.append(entry)
-        if not wave:
-            where = ", ".join(f"{it.source or '<string>'}:{it.line}" if it.line is not None else st.target
-                              for _, st, it in later[:5])
-            raise ValueError(f"these definitions refer to each other in a cycle: {where}")
-        encoded = _encode(space, [st for _, st, _ in wave], resolver)
-        for (slot, st, item), v in zip(wave, encoded):
-            vectors[slot] = v
-            if isinstance(st, ast.Definition):
-                resolver.define(st.target, v, tuple(st.params), st.expr if st.params else None)
-                done.add(st.target)
-        remaining = later
-
-    for slot, st, item in pending:
         facts = facts_of(st)
         for a in facts.refs:
-            facts.refs[a] = resolver.row_of(a)
+            e = resolved.get(a)
+            facts.refs[a] = None if e is None else e.row   # None: defined in this batch (commit fills it in)
         if isinstance(st, ast.Definition):
             kind = "parametric" if st.params else ("formula" if st.target.startswith("Δ") else "symbol")
             rec = Record(vector=vectors[slot], expr=ast.to_text(st.expr), address=st.target, scene=st.scene,
@@ -238,73 +273,61 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
                          facts=facts, source=item.source, line=item.line)
         records.append(rec)
         slots.append(slot)
-    return records, schemas, slots
+    return records, schema_records, slots
+
+
+# ---------------------------------------------------------------- queries
+def memory_lookup(memory: "Memory") -> Lookup:
+    def lookup(addresses: Sequence[str]) -> dict[str, tuple[Entry, np.ndarray]]:
+        out = {}
+        X = memory.vectors()
+        for a in addresses:
+            try:
+                e = memory.get(a)
+            except UnknownAddressError:
+                continue
+            out[a] = (e, np.array(X[e.row]))
+        return out
+    return lookup
 
 
 def encode_query(memory: "Memory", query: str | ast.Node) -> np.ndarray:
-    """A query formula's vector, its references resolved against the memory (read-only)."""
-    st = _statement(Item(query))
-    if isinstance(st, ast.Schema):
+    """A query formula's vector, its references resolved against the memory's committed state."""
+    items = [Item(query)]
+    statements, lines = _statements(items)
+    if isinstance(statements[0], ast.Schema):
         raise ValueError("a schema declaration is not a query")
-    resolver = _ReadResolver(memory)
-    return np.asarray(_encode(memory.space, [st], resolver))[0]
+    scope, _ = build_scope(memory.space, statements, memory_lookup(memory), memory.schemas())
+    return _encode_lines(memory.space, lines, scope, items)[0]
 
 
-class _ReadResolver(Resolver):
-    """A resolver over the memory's committed state, for queries (no write transaction)."""
-
-    def __init__(self, memory: "Memory") -> None:
-        super().__init__(None)
-        self.memory = memory
-        self._schemas = dict(memory.schemas())
-
-    def _load(self, addresses: Iterable[str]) -> None:
-        for a in addresses:
-            if a in self._vectors:
-                continue
-            try:
-                e = self.memory.get(a)
-            except UnknownAddressError:
-                continue
-            self._entries[a] = e
-            self._vectors[a] = self.memory.vector(a)
-            if e.kind == "parametric":
-                self._params[a] = (e.params, _parse_expr(e.expr))
+def scope_for(memory: "Memory", formulas: Sequence[str | ast.Node] | None) -> Any:
+    """An encoder scope over the memory: for ``formulas`` only, or (None) for every current formula."""
+    if formulas is not None:
+        statements, _ = _statements(_as_items(list(formulas), None, None))
+        return build_scope(memory.space, statements, memory_lookup(memory), memory.schemas())[0]
+    from deltaform import _core
+    from deltaform.formula import parse_many
+    scope = _core.EncodeScope()
+    names, rows, templates = [], [], []
+    for e in memory.entries():
+        names.append(e.address)
+        rows.append(e.row)
+        if e.kind == "parametric":
+            templates.append(definition_text(e.address, e.params, e.expr, None))
+    if names:
+        scope.add_vectors(memory.space._core, names, np.ascontiguousarray(memory.vectors()[np.asarray(rows)]))
+    lines = [f"schema {n}({', '.join(r)})" for n, r in memory.schemas().items()] + templates
+    if lines:
+        scope.add_document(parse_many(lines, filename="<memory>").document)
+    return scope
 
 
 # ---------------------------------------------------------------- files
-def add_file(memory: "Memory", path: str, *, replace: bool, strict: bool, batch_size: int) -> FileReport:
-    report = FileReport(path=path)
-    items: list[Item] = []
-    with open(path, encoding="utf-8") as f:
-        for number, raw in enumerate(f, start=1):
-            text = _strip_comment(raw.rstrip("\n")).strip()
-            if not text:
-                continue
-            try:
-                items.append(Item(_parse(text, path, number), path, number))
-            except NotImplementedError:
-                raise
-            except Exception as e:  # the parser's error names line and column of the statement
-                report.errors.append(f"{path}:{number}: {e}")
-    if strict and report.errors:
-        raise ValueError(f"{path}: {len(report.errors)} bad lines, nothing added:\n" + "\n".join(report.errors[:20]))
-    for i in range(0, len(items), batch_size):
-        part = items[i:i + batch_size]
-        addresses = memory.add_many(part, replace=replace, label=f"{os.path.basename(path)}:{part[0].line}")
-        for it, a in zip(part, addresses):
-            if a is None:
-                report.schemas.append(it.statement.name if isinstance(it.statement, ast.Schema) else "")
-            else:
-                report.added.append(a)
-        report.batches += 1
-    return report
-
-
-def _strip_comment(line: str) -> str:
-    """Cut a ``#`` comment that is outside quotes."""
+def _is_blank(line: str) -> bool:
+    """True for a line with nothing but spaces and a ``#`` comment (outside quotes)."""
     quoted = escaped = False
-    for i, c in enumerate(line):
+    for c in line:
         if escaped:
             escaped = False
         elif c == "\\" and quoted:
@@ -312,12 +335,119 @@ def _strip_comment(line: str) -> str:
         elif c == '"':
             quoted = not quoted
         elif c == "#" and not quoted:
-            return line[:i]
-    return line
+            return True
+        elif not quoted and not c.isspace():
+            return False
+        elif quoted:
+            return False
+    return True
+
+
+def add_file(memory: "Memory", path: str, *, replace: bool, strict: bool, batch_size: int) -> FileReport:
+    from deltaform import _core
+    from deltaform.formula import _error
+    report = FileReport(path=path)
+    with open(path, "rb") as f:
+        data = f.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # One pass of the core parser (no Python trees) finds the bad lines with their positions.
+    _, _, errors = _core.formula_parse_text(data, path, False, False)
+    report.errors = [_error(e) for e in errors]
+    if strict and report.errors:
+        raise IngestError(report.errors, len(report.errors))
+    bad = {e.line for e in report.errors}
+    text = data.decode("utf-8", errors="surrogateescape")
+    items = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        if number in bad or _is_blank(line):
+            continue
+        items.append(Item(line, path, number))
+    for i in range(0, len(items), batch_size):
+        part = items[i:i + batch_size]
+        addresses = memory.add_many(part, replace=replace, label=f"{os.path.basename(path)}:{part[0].line}")
+        for a in addresses:
+            if a is None:
+                report.schemas += 1
+            else:
+                report.added.append(a)
+        report.batches += 1
+    return report
 
 
 # ---------------------------------------------------------------- repair
+def reencode_rows(space: Space, entries: Sequence[Entry], vector_of_row: Callable[[int], np.ndarray],
+                  schemas: dict[str, tuple[str, ...]], entry_of_row: Callable[[int], Entry]) -> np.ndarray:
+    """Encode stored formulas again, each against the exact rows it was encoded with (facts.refs).
+
+    ``entries`` are in row order; a row may refer to an earlier one of the same call.
+    """
+    from deltaform import _core
+    from deltaform.formula import parse_many
+    out = np.empty((len(entries), space.width), dtype=space.dtype)
+    done: dict[int, np.ndarray] = {}
+    own = vector_of_row
+
+    def vector_of_row(row: int) -> np.ndarray:  # noqa: F811 - rows re-encoded in this call first
+        return done[row] if row in done else own(row)
+
+    for i, e in enumerate(entries):
+        scope = _core.EncodeScope()
+        plain_names, plain_vecs, lines = [], [], []
+        st_text = definition_text(e.address, e.params, e.expr, None)
+        statement = _parse_lines([st_text], [Item(st_text)])[0]
+        plain, applied, used = _uses(statement)
+        for a, row in e.facts.refs.items():
+            if row is None:
+                continue
+            if a in plain:
+                plain_names.append(a)
+                plain_vecs.append(vector_of_row(int(row)))
+            if a in applied:
+                ref = entry_of_row(int(row))
+                lines.append(definition_text(ref.address, ref.params, ref.expr, None))
+                used |= _uses(_parse_expr(ref.expr))[2]
+        if plain_names:
+            scope.add_vectors(space._core, plain_names, np.ascontiguousarray(np.stack(plain_vecs)))
+        lines = [f"schema {n}({', '.join(schemas[n])})" for n in sorted(used) if n in schemas] + lines
+        if lines:
+            scope.add_document(parse_many(lines, filename="<memory>").document)
+        out[i] = _encode_lines(space, [st_text], scope, [Item(st_text)])[0]
+        done[e.row] = out[i]
+    return out
+
+
 def repair_vectors(path: str, space: Space | None) -> int:
-    """Re-encode committed rows missing from a truncated vector file from their stored formulas."""
-    raise CorruptMemoryError(f"{path}: repairing the vector file needs the formula encoder, which this "
-                             "build lacks")
+    """Re-encode the committed rows missing from a truncated vector file; returns rows written.
+
+    Each row is encoded again from its stored formula against the very rows it
+    referred to when it was added, so the result is the vector that was lost.
+    """
+    from deltaform.memory.store import Store
+    store = Store.open_unchecked(path, space)
+    try:
+        with store.writer_lock.held(60.0):
+            have, committed = store.missing_rows()
+            if have >= committed:
+                return 0
+            store.vectors.truncate(have)
+            cat = store.catalog
+            schemas = cat.schemas()
+            from deltaform.memory.entries import entry_from_row
+
+            def entry_of_row(row: int) -> Entry:
+                return entry_from_row(cat.by_rows([row])[row])
+
+            def vector_of_row(row: int) -> np.ndarray:
+                return store.vectors.read_rows(row, 1)[0]
+
+            for start in range(have, committed, 1000):
+                stop = min(committed, start + 1000)
+                rows = cat.by_rows(range(start, stop))
+                entries = [entry_from_row(rows[r]) for r in range(start, stop)]
+                V = reencode_rows(store.space, entries, vector_of_row, schemas, entry_of_row)
+                store.vectors.write_rows(start, V)      # earlier chunks are on disk for later ones
+            return committed - have
+    finally:
+        store.close()

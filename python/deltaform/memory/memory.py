@@ -56,7 +56,8 @@ class Memory:
         problem = self._index.check_file(store.matrix(count), count)
         if problem is not None:
             self._index.problem = problem
-            if count:
+            missing = self._index.read_pointer() is None if problem == "there is no index file" else False
+            if count and not (missing and count <= self.exact_threshold):
                 store.notes.append(f"index not usable: {problem}; it will be rebuilt from the vectors")
         for note in store.notes:
             warnings.warn(f"{store.path}: {note}", MemoryWarning, stacklevel=3)
@@ -165,6 +166,19 @@ class Memory:
     def rows(self) -> int:
         """Vector rows committed (every version of every formula)."""
         return self._store.state()[0]
+
+    # ------------------------------------------------------------ encoding
+    def encode_scope(self, formulas: Sequence[str | ast.Node] | None = None) -> Any:
+        """What the encoder may resolve against this memory (``space.encode_many(..., registry=mem)``).
+
+        With ``formulas``, only what they refer to (cheap); without, every current
+        formula's vector is copied into the scope (costly for a large memory).
+        """
+        return ingest.scope_for(self, formulas)
+
+    def encode(self, formula: str | ast.Node) -> np.ndarray:
+        """The vector of ``formula`` with its references resolved against this memory."""
+        return ingest.encode_query(self, formula)
 
     # ------------------------------------------------------------ adding
     def add(self, item: str | ast.Node, *, replace: bool = False, source: str | None = None,

@@ -104,7 +104,13 @@ class Store:
         return cls.open(path, space)
 
     @classmethod
-    def open(cls, path: str, space: Space | None = None, readonly: bool = False) -> "Store":
+    def open_unchecked(cls, path: str, space: Space | None = None) -> "Store":
+        """Open for repair: meta and space are checked, the vector file is not."""
+        return cls.open(path, space, check_files=False)
+
+    @classmethod
+    def open(cls, path: str, space: Space | None = None, readonly: bool = False,
+             check_files: bool = True) -> "Store":
         path = os.path.abspath(os.fspath(path))
         cat_path = os.path.join(path, CATALOG)
         if not os.path.isdir(path):
@@ -126,6 +132,10 @@ class Store:
             catalog.close()
             raise
         store = cls(path, space, catalog, meta, readonly)
+        if not check_files:
+            if not os.path.exists(store.vectors.path):
+                VectorFile.create(store.vectors.path)
+            return store
         try:
             store._check_files()
         except BaseException:
