@@ -55,6 +55,9 @@ CREATE TABLE schemas(
     batch   INTEGER NOT NULL,
     PRIMARY KEY(name, version)
 );
+CREATE TABLE numbers(             -- numbers of explicit addresses Δn, skipped when numbering anonymous ones
+    n INTEGER PRIMARY KEY
+);
 CREATE TABLE batches(
     id        INTEGER PRIMARY KEY,
     first_row INTEGER NOT NULL,
@@ -87,6 +90,7 @@ class Catalog:
             con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA cache_size=-65536")   # 64 MiB: batch inserts keep their index pages
         con.execute("PRAGMA busy_timeout=60000")
         return con
 

@@ -27,7 +27,7 @@ from deltaform.memory import ingest
 from deltaform.memory.entries import Entry, Hit, entry_from_row
 from deltaform.memory.errors import CorruptMemoryError, MemoryWarning, UnknownAddressError
 from deltaform.memory.index import IndexParams, VectorIndex
-from deltaform.memory.records import Record, SchemaRecord
+from deltaform.memory.records import Batch, Record, SchemaRecord
 from deltaform.memory.search import DEFAULT_EXACT_THRESHOLD, Filters, Searcher
 from deltaform.memory.store import Store
 from deltaform.space import Space
@@ -198,7 +198,8 @@ class Memory:
         with self._store.writing(self.lock_timeout) as session:
             records, schemas, slots = ingest.prepare(session, self.space, items, source=source,
                                                      first_line=first_line, replace=replace)
-            addresses = session.commit(records, schemas, replace=replace, label=label)
+            batch = Batch.from_records(records, self.space.width, self.space.dtype)
+            addresses = session.commit(batch, schemas, replace=replace, label=label)
         out: list[str | None] = [None] * len(items)
         for slot, address in zip(slots, addresses):
             out[slot] = address
@@ -216,8 +217,28 @@ class Memory:
     def add_records(self, records: Sequence[Record], schemas: Sequence[SchemaRecord] = (), *,
                     replace: bool = False, label: str | None = None) -> list[str]:
         """Store already encoded records as one batch (the layer under ``add_many``)."""
+        batch = Batch.from_records(list(records), self.space.width, self.space.dtype)
         with self._store.writing(self.lock_timeout) as session:
-            return session.commit(records, schemas, replace=replace, label=label)
+            return session.commit(batch, schemas, replace=replace, label=label)
+
+    def add_vectors(self, vectors: np.ndarray, exprs: Sequence[str], *, addresses: Sequence[str | None] | None = None,
+                    scenes: Sequence[str | None] | None = None, atoms: Sequence[Sequence[str]] | None = None,
+                    source: str | None = None, lines: Sequence[int | None] | None = None,
+                    replace: bool = False, label: str | None = None) -> list[str]:
+        """Store already encoded formulas given as columns (the fast path for bulk loads), one batch.
+
+        ``vectors`` is ``(n, width)``; ``exprs`` the canonical expression texts;
+        ``atoms`` the (normalised) atoms of each row, for the atoms filter.
+        """
+        n = len(exprs)
+        batch = Batch(vectors=np.asarray(vectors), exprs=list(exprs),
+                      addresses=list(addresses) if addresses is not None else [None] * n,
+                      scenes=list(scenes) if scenes is not None else [None] * n,
+                      atoms=[list(a) for a in atoms] if atoms is not None else None,
+                      sources=[source] * n if source is not None else None,
+                      lines=list(lines) if lines is not None else None)
+        with self._store.writing(self.lock_timeout) as session:
+            return session.commit(batch, replace=replace, label=label)
 
     # ------------------------------------------------------------ reading
     def get(self, address: str) -> Entry:

@@ -15,7 +15,7 @@ import numpy as np
 
 from deltaform import ast
 
-__all__ = ["Record", "SchemaRecord", "Facts", "facts_of", "terms_of", "KINDS"]
+__all__ = ["Record", "SchemaRecord", "Batch", "Facts", "facts_of", "terms_of", "KINDS"]
 
 KINDS = ("formula", "symbol", "parametric")
 
@@ -110,3 +110,59 @@ def terms_of(facts: Facts) -> list[str]:
     atoms = _unique(facts.atoms + facts.inherited)
     return ([f"a:{a}" for a in atoms] + [f"s:{s}" for s in facts.schemas]
             + [f"r:{r}" for r in facts.roles])
+
+
+@dataclass
+class Batch:
+    """A batch in column form: what :meth:`WriteSession.commit` stores in one transaction.
+
+    Every list has one entry per row of ``vectors``; optional columns left None
+    mean "formula" kind, no parameters, no source/line. ``facts`` (full facts) or
+    ``atoms`` (atoms only, the fast path) feed the filters.
+    """
+    vectors: np.ndarray
+    exprs: list[str]
+    addresses: list[str | None]
+    scenes: list[str | None]
+    kinds: list[str] | None = None
+    params: list[tuple[str, ...]] | None = None
+    facts: list[Facts] | None = None
+    atoms: list[list[str]] | None = None
+    sources: list[str | None] | None = None
+    lines: list[int | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.exprs)
+
+    @classmethod
+    def from_records(cls, records: "list[Record] | tuple[Record, ...]", width: int, dtype: np.dtype) -> "Batch":
+        n = len(records)
+        vectors = np.empty((n, width), dtype=dtype)
+        for i, r in enumerate(records):
+            v = np.asarray(r.vector)
+            if v.shape != (width,):
+                raise ValueError(f"record {i} ({r.address or r.expr[:40]}): vector of shape {v.shape}, "
+                                 f"expected ({width},)")
+            if v.dtype != dtype and (dtype == np.uint8 or v.dtype.kind not in "fiu"):
+                raise TypeError(f"record {i}: vector dtype {v.dtype}, expected {dtype}")
+            vectors[i] = v
+        return cls(vectors=vectors, exprs=[r.expr for r in records], addresses=[r.address for r in records],
+                   scenes=[r.scene for r in records], kinds=[r.kind for r in records],
+                   params=[tuple(r.params) for r in records], facts=[r.facts for r in records],
+                   sources=[r.source for r in records], lines=[r.line for r in records])
+
+    def check(self) -> None:
+        n = len(self.exprs)
+        if self.vectors.ndim != 2 or self.vectors.shape[0] != n:
+            raise ValueError(f"a batch of {n} formulas needs vectors of shape ({n}, width), got {self.vectors.shape}")
+        for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines"):
+            col = getattr(self, name)
+            if col is not None and len(col) != n:
+                raise ValueError(f"batch column {name} has {len(col)} entries for {n} formulas")
+        for i, e in enumerate(self.exprs):
+            if not isinstance(e, str) or not e:
+                raise ValueError(f"row {i}: the expression text must be a non-empty str, got {e!r}")
+        if self.kinds is not None:
+            for i, k in enumerate(self.kinds):
+                if k not in KINDS:
+                    raise ValueError(f"row {i}: kind {k!r}, expected one of {', '.join(KINDS)}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -39,7 +40,7 @@ from deltaform.memory.errors import (
     SpaceMismatchError,
 )
 from deltaform.memory.locks import FileLock
-from deltaform.memory.records import KINDS, Facts, Record, SchemaRecord, terms_of
+from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
 from deltaform.memory.vectorfile import VectorFile
 from deltaform.space import CODEBOOK_VERSION, Space
 
@@ -315,46 +316,44 @@ class WriteSession:
         return np.ascontiguousarray(self.store.vectors.matrix(self.count)[np.asarray(rows, dtype=np.int64)])
 
     # ---------------------------------------------------------- the commit
-    def _assign(self, records: Sequence[Record], replace: bool) -> list[str]:
-        explicit = [r.address for r in records if r.address is not None]
-        seen: set[str] = set()
-        for a in explicit:
-            if a in seen and not replace:
-                raise AddressExistsError(f"{a} is defined twice in this batch (pass replace=True to keep the last)")
-            seen.add(a)
-        n_anon = sum(1 for r in records if r.address is None)
-        out: list[str] = []
-        taken = set(explicit)
+    def _assign(self, addresses: Sequence[str | None], replace: bool) -> list[str]:
+        """Each row's address: the given one, or the next free ``Δn`` for an anonymous row."""
+        explicit = [a for a in addresses if a is not None]
+        if not replace and len(set(explicit)) != len(explicit):
+            seen: set[str] = set()
+            twice = sorted({a for a in explicit if a in seen or seen.add(a)})  # type: ignore[func-returns-value]
+            raise AddressExistsError(f"{', '.join(twice[:10])}: defined twice in this batch "
+                                     "(pass replace=True to keep the last)")
+        n_anon = len(addresses) - len(explicit)
+        if n_anon == 0:
+            return list(addresses)  # type: ignore[arg-type]
+        # Numbers taken by explicit addresses (here, or stored earlier at or past the counter).
+        taken = {int(a[1:]) for a in explicit if _numeric(a)}
         number = self.next_number
         fresh: list[str] = []
         while len(fresh) < n_anon:
-            want = n_anon - len(fresh)
-            candidates = [f"Δ{number + i}" for i in range(want)]
-            number += want
-            used = self.store.catalog.known_addresses(candidates, self.con) | taken
-            fresh.extend(c for c in candidates if c not in used)
+            stop = number + (n_anon - len(fresh))
+            used = taken | {n for (n,) in self.con.execute(
+                "SELECT n FROM numbers WHERE n >= ? AND n < ?", (number, stop))}
+            fresh.extend(f"Δ{k}" for k in range(number, stop) if k not in used)
+            number = stop
         self.next_number = number
         it = iter(fresh)
-        for r in records:
-            out.append(r.address if r.address is not None else next(it))
-        return out
+        return [a if a is not None else next(it) for a in addresses]
 
-    def _prepare_vectors(self, records: Sequence[Record]) -> np.ndarray:
+    def _prepare_vectors(self, vectors: np.ndarray) -> np.ndarray:
         space = self.store.space
-        out = np.empty((len(records), space.width), dtype=space.dtype)
-        for i, r in enumerate(records):
-            v = np.asarray(r.vector)
-            if v.shape != (space.width,):
-                raise ValueError(f"record {i} ({r.address or r.expr[:40]}): vector of shape {v.shape}, "
-                                 f"expected ({space.width},) for {space!r}")
-            if v.dtype != space.dtype:
-                if space.algebra == "bsc" or v.dtype.kind not in "fiu":
-                    raise TypeError(f"record {i}: vector dtype {v.dtype}, expected {space.dtype}")
-            out[i] = v
-        if space.algebra != "bsc":
-            if not np.isfinite(out).all():
-                bad = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
-                raise ValueError(f"record {bad}: the vector has NaN or infinite values")
+        v = np.asarray(vectors)
+        if v.ndim != 2 or v.shape[1] != space.width:
+            raise ValueError(f"vectors of shape {v.shape}, expected (n, {space.width}) for {space!r}")
+        if v.dtype != space.dtype:
+            if space.algebra == "bsc" or v.dtype.kind not in "fiu":
+                raise TypeError(f"vector dtype {v.dtype}, expected {space.dtype} for {space!r}")
+        out = np.array(v, dtype=space.dtype, order="C", copy=True)
+        if space.algebra != "bsc" and len(out):
+            finite = np.isfinite(out).all(axis=1)
+            if not finite.all():
+                raise ValueError(f"row {int(np.flatnonzero(~finite)[0])}: the vector has NaN or infinite values")
             # Stored vectors have ||v||^2 = dim (ENCODING_RULES); rescale rows that are not
             # there already and leave the encoder's own (already scaled) bits alone.
             sq = np.einsum("ij,ij->i", out, out, dtype=np.float64)
@@ -363,91 +362,76 @@ class WriteSession:
                 out[off] *= np.sqrt(space.dim / sq[off]).astype(np.float32)[:, None]
         return out
 
-    def commit(self, records: Sequence[Record], schemas: Sequence[SchemaRecord] = (), *,
+    def commit(self, batch: Batch, schemas: Sequence[SchemaRecord] = (), *,
                replace: bool = False, label: str | None = None) -> list[str]:
-        """Store ``records`` (and ``schemas``) as one batch; returns the address of each record."""
+        """Store ``batch`` (and ``schemas``) in one transaction; returns the address of each row."""
         if self.committed:
             raise RuntimeError("this write session has already committed")
-        for i, r in enumerate(records):
-            if r.kind not in KINDS:
-                raise ValueError(f"record {i}: kind {r.kind!r}, expected one of {', '.join(KINDS)}")
-        addresses = self._assign(records, replace)
-        vectors = self._prepare_vectors(records)
+        batch.check()
+        n = len(batch)
+        addresses = self._assign(batch.addresses, replace)
+        vectors = self._prepare_vectors(batch.vectors)
         now = time.time()
+        kinds = batch.kinds or ["formula"] * n
+        params = batch.params or [()] * n
 
-        # Which explicit addresses exist already, and are they redefinitions?
-        existing = self.current([a for r, a in zip(records, addresses) if r.address is not None])
-        keep: list[int] = []
-        clashes: list[str] = []
-        last_version = {a: e.version for a, e in existing.items()}   # the current version is the latest
-        for i, (r, a) in enumerate(zip(records, addresses)):
-            old = existing.get(a)
-            if old is not None and not replace:
-                if (old.expr, old.params, old.scene, old.kind) == (r.expr, tuple(r.params), r.scene, r.kind):
-                    continue  # the same definition again: nothing to store
-                clashes.append(a)
-                continue
-            keep.append(i)
-        if clashes:
-            shown = ", ".join(clashes[:10]) + (f" and {len(clashes) - 10} more" if len(clashes) > 10 else "")
-            raise AddressExistsError(f"{shown}: already defined in this memory (pass replace=True to "
-                                     "store a new version; the old one stays in the history)")
-
+        # Explicit addresses defined already: a new version (replace), the same text again
+        # (nothing to store), or an error.
+        explicit = [a for a, given in zip(addresses, batch.addresses) if given is not None]
+        existing = self.current(explicit) if explicit else {}
+        keep = list(range(n))
+        if existing:
+            clashes: list[str] = []
+            keep = []
+            for i, a in enumerate(addresses):
+                old = existing.get(a)
+                if old is not None and not replace:
+                    if (old.expr, old.params, old.scene, old.kind) == (batch.exprs[i], tuple(params[i]),
+                                                                        batch.scenes[i], kinds[i]):
+                        continue
+                    clashes.append(a)
+                    continue
+                keep.append(i)
+            if clashes:
+                shown = ", ".join(clashes[:10]) + (f" and {len(clashes) - 10} more" if len(clashes) > 10 else "")
+                raise AddressExistsError(f"{shown}: already defined in this memory (pass replace=True to "
+                                         "store a new version; the old one stays in the history)")
         schema_rows = self._schema_rows(schemas, replace, now)
 
         first = self.count
-        batch_id = (self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0])
+        batch_id = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0]
         if keep:
-            self.store.vectors.write_rows(first, vectors[keep])   # + fsync, before the commit
+            self.store.vectors.write_rows(first, vectors if len(keep) == n else vectors[keep])  # + fsync
 
-        # References to formulas of this same batch point at the rows they get now
-        # (always earlier rows: the encoder needs their vectors first).
-        batch_rows: dict[str, int] = {}
-        for j, i in enumerate(keep):
-            for a, row_ in records[i].facts.refs.items():
-                if row_ is None and a in batch_rows:
-                    records[i].facts.refs[a] = batch_rows[a]
-            batch_rows[addresses[i]] = first + j
-
-        # Atoms reached through references, for the 'atoms contained' filter.
-        inherited_of: dict[int, list[str]] = {}
-        ref_rows = sorted({row for i in keep for row in records[i].facts.refs.values()
-                           if row is not None and row < first})
-        for part in _chunks(ref_rows, 500):
-            q = ",".join("?" * len(part))
-            for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
-                f = json.loads(facts)
-                inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
-
+        rows_of = {addresses[i]: first + j for j, i in enumerate(keep)}
+        last_of = {addresses[i]: first + j for j, i in enumerate(keep)}   # the last row wins
+        version_of = {a: e.version for a, e in existing.items()}
+        facts_json, term_rows = self._facts(batch, keep, first, addresses)
+        sources = batch.sources or [None] * n
+        lines = batch.lines or [None] * n
         formula_rows = []
-        term_rows = []
-        superseded = [a for a in existing if a in batch_rows]
-        last_in_batch = {addresses[i]: i for i in keep}
-        row = first
         n_replaced = 0
-        for i in keep:
-            r, a = records[i], addresses[i]
-            version = last_version.get(a, 0) + 1
-            last_version[a] = version
-            current = 1 if last_in_batch[a] == i else 0   # defined again later in this batch
+        for j, i in enumerate(keep):
+            a, row = addresses[i], first + j
+            version = version_of.get(a, 0) + 1
+            version_of[a] = version
+            current = 1 if last_of[a] == row else 0
             n_replaced += 1 - current
-            facts = r.facts
-            if facts.refs:
-                inh = [x for row_ in facts.refs.values() if row_ is not None for x in inherited_of.get(row_, ())]
-                direct = set(facts.atoms)
-                facts = Facts(atoms=facts.atoms, roles=facts.roles, schemas=facts.schemas, refs=facts.refs,
-                              vars=facts.vars, inherited=[x for x in dict.fromkeys(inh) if x not in direct])
-            inherited_of[row] = facts.atoms + facts.inherited
-            formula_rows.append((row, a, version, current, r.kind, json.dumps(list(r.params), ensure_ascii=False)
-                                 if r.params else None, r.expr, r.scene,
-                                 json.dumps(facts.to_json(), ensure_ascii=False), r.source, r.line, now, batch_id))
-            term_rows.extend((t, row) for t in terms_of(facts))
-            row += 1
+            p = params[i]
+            formula_rows.append((row, a, version, current, kinds[i], _JSON.encode(list(p)) if p else None,
+                                 batch.exprs[i], batch.scenes[i], facts_json[j], sources[i], lines[i], now,
+                                 batch_id))
         con = self.con
-        for a in superseded:
-            n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1", (a,)).rowcount
+        for a in existing:
+            if a in rows_of:
+                n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1",
+                                          (a,)).rowcount
         con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 13)})", formula_rows)
-        con.executemany("INSERT OR IGNORE INTO terms(term, row) VALUES (?, ?)", term_rows)
+        if term_rows:
+            con.executemany("INSERT OR IGNORE INTO terms(term, row) VALUES (?, ?)", term_rows)
+        numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
+        if numbers:
+            con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
         for s in schema_rows:
             if s[2] > 1:
                 con.execute("UPDATE schemas SET current=0 WHERE name=? AND current=1", (s[0],))
@@ -465,6 +449,50 @@ class WriteSession:
         self.count = new_count
         self.replaced += n_replaced
         return addresses
+
+    def _facts(self, batch: Batch, keep: list[int], first: int, addresses: list[str]
+               ) -> tuple[list[str], list[tuple[str, int]]]:
+        """The facts JSON of each kept row and the filter terms of the batch."""
+        if batch.facts is None:
+            atoms = batch.atoms or [[] for _ in range(len(batch))]
+            if _PLAIN.fullmatch("".join(x for i in keep for x in atoms[i])):
+                # No character needs escaping: join the JSON text directly (it is the hot path of bulk loads).
+                facts_json = ['{"atoms":["' + '","'.join(atoms[i]) + '"]}' if atoms[i] else '{"atoms":[]}'
+                              for i in keep]
+            else:
+                facts_json = [_JSON.encode({"atoms": list(atoms[i])}) for i in keep]
+            terms = [("a:" + x, first + j) for j, i in enumerate(keep) for x in atoms[i]]
+            return facts_json, terms
+        # References to rows of this same batch get the rows they have now (always earlier rows).
+        batch_rows: dict[str, int] = {}
+        for j, i in enumerate(keep):
+            refs = batch.facts[i].refs
+            for a, row_ in refs.items():
+                if row_ is None and a in batch_rows:
+                    refs[a] = batch_rows[a]
+            batch_rows[addresses[i]] = first + j
+        # Atoms reached through references, for the 'atoms contained' filter.
+        inherited_of: dict[int, list[str]] = {}
+        ref_rows = sorted({row for i in keep for row in batch.facts[i].refs.values()
+                           if row is not None and row < first})
+        for part in _chunks(ref_rows, 500):
+            q = ",".join("?" * len(part))
+            for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
+                f = json.loads(facts)
+                inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
+        facts_json: list[str] = []
+        terms: list[tuple[str, int]] = []
+        for j, i in enumerate(keep):
+            facts = batch.facts[i]
+            if facts.refs:
+                inh = [x for r in facts.refs.values() if r is not None for x in inherited_of.get(r, ())]
+                direct = set(facts.atoms)
+                facts = Facts(atoms=facts.atoms, roles=facts.roles, schemas=facts.schemas, refs=facts.refs,
+                              vars=facts.vars, inherited=[x for x in dict.fromkeys(inh) if x not in direct])
+            inherited_of[first + j] = facts.atoms + facts.inherited
+            facts_json.append(_JSON.encode(facts.to_json()))
+            terms.extend((t, first + j) for t in terms_of(facts))
+        return facts_json, terms
 
     def _schema_rows(self, schemas: Sequence[SchemaRecord], replace: bool, now: float) -> list[tuple]:
         current = self.schemas()
@@ -485,6 +513,15 @@ class WriteSession:
             seen[s.name] = roles
             out.append((s.name, json.dumps(list(roles), ensure_ascii=False), version, s.source, s.line))
         return out
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\u2028\u2029]*')
+
+
+def _numeric(address: str) -> bool:
+    """``Δ12`` (no leading zero): the form anonymous addresses take."""
+    return address.startswith("Δ") and address[1:].isdigit() and address[1:].isascii() and address[1] != "0"
 
 
 def _chunks(items: list, n: int):
