@@ -35,7 +35,8 @@ CREATE TABLE formulas(
     source  TEXT,
     line    INTEGER,
     added   REAL    NOT NULL,      -- unix time
-    batch   INTEGER NOT NULL
+    batch   INTEGER NOT NULL,
+    encoded INTEGER NOT NULL       -- 1: the vector is the encoder's output for expr (so it can be re-made)
 );
 CREATE UNIQUE INDEX formulas_address ON formulas(address, version);
 CREATE INDEX formulas_source ON formulas(source);
@@ -68,7 +69,7 @@ CREATE TABLE batches(
 );
 """
 
-FORMULA_COLUMNS = "row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch"
+FORMULA_COLUMNS = "row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch, encoded"
 
 
 class Catalog:

@@ -33,6 +33,7 @@ class Entry:
     added: float              # unix time
     batch: int
     row: int                  # row of the vector file
+    encoded: bool = True      # the vector is the encoder's output for the formula (False: given as is)
 
     @property
     def formula(self) -> str:
@@ -44,16 +45,16 @@ class Entry:
             "address": self.address, "version": self.version, "current": self.current, "kind": self.kind,
             "formula": self.formula, "expr": self.expr, "params": list(self.params), "scene": self.scene,
             "facts": self.facts.to_json(), "source": self.source, "line": self.line, "added": self.added,
-            "batch": self.batch, "row": self.row,
+            "batch": self.batch, "row": self.row, "encoded": self.encoded,
         }
 
 
 def entry_from_row(r: tuple) -> Entry:
-    row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch = r
+    row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch, encoded = r
     return Entry(address=address, version=version, current=bool(current), kind=kind, expr=expr,
                  params=tuple(json.loads(params)) if params else (), scene=scene,
                  facts=Facts.from_json(json.loads(facts)), source=source, line=line, added=added,
-                 batch=batch, row=row)
+                 batch=batch, row=row, encoded=bool(encoded))
 
 
 @dataclass(frozen=True)

@@ -377,53 +377,44 @@ def add_file(memory: "Memory", path: str, *, replace: bool, strict: bool, batch_
 
 
 # ---------------------------------------------------------------- repair
-def reencode_rows(space: Space, entries: Sequence[Entry], vector_of_row: Callable[[int], np.ndarray],
-                  schemas: dict[str, tuple[str, ...]], entry_of_row: Callable[[int], Entry]) -> np.ndarray:
-    """Encode stored formulas again, each against the exact rows it was encoded with (facts.refs).
-
-    ``entries`` are in row order; a row may refer to an earlier one of the same call.
-    """
+def reencode_row(space: Space, e: Entry, vector_of_row: Callable[[int], np.ndarray],
+                 schemas: dict[str, tuple[str, ...]], entry_of_row: Callable[[int], Entry]) -> np.ndarray:
+    """Encode a stored formula again, against the exact rows it was encoded with (facts.refs)."""
     from deltaform import _core
     from deltaform.formula import parse_many
-    out = np.empty((len(entries), space.width), dtype=space.dtype)
-    done: dict[int, np.ndarray] = {}
-    own = vector_of_row
-
-    def vector_of_row(row: int) -> np.ndarray:  # noqa: F811 - rows re-encoded in this call first
-        return done[row] if row in done else own(row)
-
-    for i, e in enumerate(entries):
-        scope = _core.EncodeScope()
-        plain_names, plain_vecs, lines = [], [], []
-        st_text = definition_text(e.address, e.params, e.expr, None)
-        statement = _parse_lines([st_text], [Item(st_text)])[0]
-        plain, applied, used = _uses(statement)
-        for a, row in e.facts.refs.items():
-            if row is None:
-                continue
-            if a in plain:
-                plain_names.append(a)
-                plain_vecs.append(vector_of_row(int(row)))
-            if a in applied:
-                ref = entry_of_row(int(row))
-                lines.append(definition_text(ref.address, ref.params, ref.expr, None))
-                used |= _uses(_parse_expr(ref.expr))[2]
-        if plain_names:
-            scope.add_vectors(space._core, plain_names, np.ascontiguousarray(np.stack(plain_vecs)))
-        lines = [f"schema {n}({', '.join(schemas[n])})" for n in sorted(used) if n in schemas] + lines
-        if lines:
-            scope.add_document(parse_many(lines, filename="<memory>").document)
-        out[i] = _encode_lines(space, [st_text], scope, [Item(st_text)])[0]
-        done[e.row] = out[i]
-    return out
+    scope = _core.EncodeScope()
+    plain_names, plain_vecs, lines = [], [], []
+    st_text = definition_text(e.address, e.params, e.expr, None)
+    statement = _parse_lines([st_text], [Item(st_text)])[0]
+    plain, applied, used = _uses(statement)
+    for a, row in e.facts.refs.items():
+        if row is None:
+            continue
+        if a in plain:
+            plain_names.append(a)
+            plain_vecs.append(vector_of_row(int(row)))
+        if a in applied:
+            ref = entry_of_row(int(row))
+            lines.append(definition_text(ref.address, ref.params, ref.expr, None))
+            used |= _uses(_parse_expr(ref.expr))[2]
+    if plain_names:
+        scope.add_vectors(space._core, plain_names, np.ascontiguousarray(np.stack(plain_vecs)))
+    lines = [f"schema {n}({', '.join(schemas[n])})" for n in sorted(used) if n in schemas] + lines
+    if lines:
+        scope.add_document(parse_many(lines, filename="<memory>").document)
+    return _encode_lines(space, [st_text], scope, [Item(st_text)])[0]
 
 
 def repair_vectors(path: str, space: Space | None) -> int:
-    """Re-encode the committed rows missing from a truncated vector file; returns rows written.
+    """Re-make the committed rows missing from a truncated vector file; returns rows written.
 
-    Each row is encoded again from its stored formula against the very rows it
-    referred to when it was added, so the result is the vector that was lost.
+    A row the encoder made is encoded again from its stored formula against the
+    very rows it referred to when it was added, so it comes back bit for bit. A
+    row stored as a given vector can only come back from the index, if the index
+    holds it (fhrr/map: up to float rounding). Anything else is reported, and the
+    file is left as it was.
     """
+    from deltaform.memory.entries import entry_from_row
     from deltaform.memory.store import Store
     store = Store.open_unchecked(path, space)
     try:
@@ -431,23 +422,75 @@ def repair_vectors(path: str, space: Space | None) -> int:
             have, committed = store.missing_rows()
             if have >= committed:
                 return 0
-            store.vectors.truncate(have)
             cat = store.catalog
+            entries = [entry_from_row(t) for t in cat.con.execute(
+                f"SELECT {_columns()} FROM formulas WHERE row >= ? ORDER BY row", (have,))]
+            given = [e.row for e in entries if not e.encoded]
+            from_index = _rows_from_index(store, given) if given else {}
+            lost = [r for r in given if r not in from_index]
+            if lost:
+                raise CorruptMemoryError(
+                    f"{store.vectors.path}: rows {lost[0]}..{lost[-1]} ({len(lost)} rows) were stored as given "
+                    "vectors, not encoded from their text, and the index does not hold them: they cannot be "
+                    "recovered (restore the vector file from a backup)")
+            store.vectors.truncate(have)
             schemas = cat.schemas()
-            from deltaform.memory.entries import entry_from_row
+            made: dict[int, np.ndarray] = dict(from_index)
+            on_disk = [have]          # rows below this are in the file
 
             def entry_of_row(row: int) -> Entry:
                 return entry_from_row(cat.by_rows([row])[row])
 
             def vector_of_row(row: int) -> np.ndarray:
-                return store.vectors.read_rows(row, 1)[0]
+                if row < on_disk[0]:
+                    return store.vectors.read_rows(row, 1)[0]
+                if row not in made:   # a reference forward within its batch: make that row first
+                    made[row] = reencode_row(store.space, entry_of_row(row), vector_of_row, schemas, entry_of_row)
+                return made[row]
 
             for start in range(have, committed, 1000):
                 stop = min(committed, start + 1000)
-                rows = cat.by_rows(range(start, stop))
-                entries = [entry_from_row(rows[r]) for r in range(start, stop)]
-                V = reencode_rows(store.space, entries, vector_of_row, schemas, entry_of_row)
-                store.vectors.write_rows(start, V)      # earlier chunks are on disk for later ones
+                V = np.stack([vector_of_row(r) for r in range(start, stop)])
+                store.vectors.write_rows(start, V)
+                for r in range(start, stop):
+                    made.pop(r, None)
+                on_disk[0] = stop
             return committed - have
     finally:
         store.close()
+
+
+def _columns() -> str:
+    from deltaform.memory.catalog import FORMULA_COLUMNS
+    return FORMULA_COLUMNS
+
+
+def _rows_from_index(store: Any, rows: list[int]) -> dict[int, np.ndarray]:
+    """Vectors of ``rows`` read back from the saved hnswlib index, at the stored scale."""
+    import hnswlib
+
+    from deltaform.memory.index import INDEX_POINTER
+    try:
+        import json
+        with open(os.path.join(store.path, INDEX_POINTER), encoding="utf-8") as f:
+            pointer = json.load(f)
+        if pointer.get("memory_id") != store.meta["memory_id"]:
+            return {}
+        count = int(pointer["count"])
+        wanted = [r for r in rows if r < count]
+        if not wanted:
+            return {}
+        space = store.space
+        index = hnswlib.Index(space="ip" if space.algebra == "bsc" else "cosine",
+                              dim=space.dim if space.algebra == "bsc" else space.width)
+        index.load_index(os.path.join(store.path, pointer["file"]))
+        items = np.asarray(index.get_items(wanted), dtype=np.float32)
+    except (OSError, ValueError, RuntimeError, KeyError):
+        return {}
+    if store.space.algebra == "bsc":
+        bits = (items < 0).astype(np.uint8)
+        vecs = np.packbits(bits, axis=1, bitorder="little")
+    else:
+        norms = np.linalg.norm(items, axis=1, keepdims=True)
+        vecs = np.where(norms > 0, items * (np.sqrt(store.space.dim) / np.maximum(norms, 1e-30)), 0).astype(np.float32)
+    return dict(zip(wanted, vecs))

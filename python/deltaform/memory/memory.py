@@ -199,6 +199,7 @@ class Memory:
             records, schemas, slots = ingest.prepare(session, self.space, items, source=source,
                                                      first_line=first_line, replace=replace)
             batch = Batch.from_records(records, self.space.width, self.space.dtype)
+            batch.encoded = True
             addresses = session.commit(batch, schemas, replace=replace, label=label)
         out: list[str | None] = [None] * len(items)
         for slot, address in zip(slots, addresses):
@@ -271,8 +272,8 @@ class Memory:
 
     def entries(self, current_only: bool = True) -> Iterable[Entry]:
         """Every stored formula (current versions, or all), by row."""
-        sql = "SELECT row, address, version, current, kind, params, expr, scene, facts, source, line, added, batch " \
-              "FROM formulas" + (" WHERE current=1" if current_only else "") + " ORDER BY row"
+        from deltaform.memory.catalog import FORMULA_COLUMNS
+        sql = f"SELECT {FORMULA_COLUMNS} FROM formulas" + (" WHERE current=1" if current_only else "") + " ORDER BY row"
         for r in self._store.catalog.con.execute(sql):
             yield entry_from_row(r)
 

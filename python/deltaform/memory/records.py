@@ -130,6 +130,7 @@ class Batch:
     atoms: list[list[str]] | None = None
     sources: list[str | None] | None = None
     lines: list[int | None] | None = None
+    encoded: bool = False          # the vectors are the encoder's output for exprs
 
     def __len__(self) -> int:
         return len(self.exprs)

@@ -420,13 +420,13 @@ class WriteSession:
             p = params[i]
             formula_rows.append((row, a, version, current, kinds[i], _JSON.encode(list(p)) if p else None,
                                  batch.exprs[i], batch.scenes[i], facts_json[j], sources[i], lines[i], now,
-                                 batch_id))
+                                 batch_id, int(batch.encoded)))
         con = self.con
         for a in existing:
             if a in rows_of:
                 n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1",
                                           (a,)).rowcount
-        con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 13)})", formula_rows)
+        con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})", formula_rows)
         if term_rows:
             con.executemany("INSERT OR IGNORE INTO terms(term, row) VALUES (?, ?)", term_rows)
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
@@ -463,14 +463,14 @@ class WriteSession:
                 facts_json = [_JSON.encode({"atoms": list(atoms[i])}) for i in keep]
             terms = [("a:" + x, first + j) for j, i in enumerate(keep) for x in atoms[i]]
             return facts_json, terms
-        # References to rows of this same batch get the rows they have now (always earlier rows).
-        batch_rows: dict[str, int] = {}
-        for j, i in enumerate(keep):
+        # References to rows of this same batch (before or after: the encoder takes any order)
+        # get the rows they have now; a name defined twice refers to its last definition.
+        batch_rows = {addresses[i]: first + j for j, i in enumerate(keep)}
+        for i in keep:
             refs = batch.facts[i].refs
             for a, row_ in refs.items():
                 if row_ is None and a in batch_rows:
                     refs[a] = batch_rows[a]
-            batch_rows[addresses[i]] = first + j
         # Atoms reached through references, for the 'atoms contained' filter.
         inherited_of: dict[int, list[str]] = {}
         ref_rows = sorted({row for i in keep for row in batch.facts[i].refs.values()
@@ -480,6 +480,8 @@ class WriteSession:
             for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
                 f = json.loads(facts)
                 inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
+        for j, i in enumerate(keep):   # forward references see at least the direct atoms
+            inherited_of.setdefault(first + j, list(batch.facts[i].atoms))
         facts_json: list[str] = []
         terms: list[tuple[str, int]] = []
         for j, i in enumerate(keep):
