@@ -52,9 +52,10 @@ def to_index_space(algebra: str, dim: int, rows: np.ndarray) -> np.ndarray:
 
 
 def similarity_from_distance(algebra: str, dim: int, distances: np.ndarray) -> np.ndarray:
+    sims = np.subtract(np.float32(1.0), distances, dtype=np.float32)
     if algebra == "bsc":
-        return ((1.0 - distances) / dim).astype(np.float32)
-    return (1.0 - distances).astype(np.float32)
+        sims /= np.float32(dim)
+    return sims
 
 
 def _fingerprint(matrix: np.ndarray, count: int) -> int:
@@ -258,7 +259,8 @@ class VectorIndex:
     # ------------------------------------------------------------ searching
     def knn(self, queries: np.ndarray, k: int, ef: int) -> tuple[np.ndarray, np.ndarray, int]:
         """(rows, similarities, rows covered) for ``queries`` already in index space; k <= covered."""
-        with self.lock.reading():
+        self.lock.acquire_read()
+        try:
             index, count = self._index, self._count
             if index is None or count == 0:
                 return (np.empty((len(queries), 0), np.int64), np.empty((len(queries), 0), np.float32), 0)
@@ -267,6 +269,8 @@ class VectorIndex:
             if index.ef == ef:
                 labels, distances = index.knn_query(queries, k=k, num_threads=self.threads)
                 ef = -1
+        finally:
+            self.lock.release_read()
         if ef != -1:
             # ef is one setting of the whole index: change it only while no other search runs.
             with self.lock.writing():

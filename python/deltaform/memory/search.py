@@ -3,9 +3,10 @@
 Filters become one boolean mask over the rows (replaced versions are masked out
 too). The exact path hands the mask to ``space.topk`` (or, when few rows pass,
 searches a gathered copy of just those rows). The hnswlib path over-fetches in
-proportion to the rows masked out, drops what the mask refuses, adds the exact
-top-k of the not yet indexed tail, and re-ranks the candidates exactly; a query
-that still lacks results falls back to the exact path. No Python runs per candidate.
+proportion to the rows masked out, drops what the mask refuses and merges in the
+exact top-k of the not yet indexed tail; hnswlib keeps full float32 vectors, so
+its similarities are already exact and need no second scoring. A query that
+still lacks results falls back to the exact path. No Python runs per candidate.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["Searcher", "Filters", "DEFAULT_EXACT_THRESHOLD"]
 
 # Below this many rows exact search is as fast as hnswlib (measured by
 # benchmarks/report_memory.py for fhrr dim 256 on this project's reference machine).
-DEFAULT_EXACT_THRESHOLD = 20_000
+DEFAULT_EXACT_THRESHOLD = 5_000
 GATHER_FRACTION = 0.05        # when fewer rows than this pass the mask, search a gathered copy
 MAX_OVERFETCH = 4096
 
@@ -41,6 +42,9 @@ class Filters:
     @classmethod
     def of(cls, schema: str | Sequence[str] | None = None, source: str | None = None,
            atoms: str | Sequence[str] | None = None, roles: str | Sequence[str] | None = None) -> "Filters":
+        if schema is None and source is None and atoms is None and roles is None:
+            return _NO_FILTERS
+
         def names(x):
             if x is None:
                 return ()
@@ -49,8 +53,11 @@ class Filters:
             return tuple(sorted({normalize_name(n) for n in x}))
         return cls(schema=names(schema), source=source, atoms=names(atoms), roles=names(roles))
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # noqa: D105
         return bool(self.schema or self.source is not None or self.atoms or self.roles)
+
+
+_NO_FILTERS = Filters()
 
 
 class Searcher:
@@ -111,11 +118,11 @@ class Searcher:
         q = queries.shape[0]
         count, replaced = self.store.state()
         X = self.store.matrix(count)
-        mask = self.mask(filters, count, replaced)
+        mask = self.mask(filters, count, replaced) if (filters or replaced) else None
         allowed = count if mask is None else int(mask.sum())
-        rows = np.full((q, k), -1, dtype=np.int64)
-        sims = np.full((q, k), -np.inf, dtype=np.float32)
         kk = min(k, allowed)
+        rows = np.full((q, k), -1, dtype=np.int64) if kk < k else None
+        sims = np.full((q, k), -np.inf, dtype=np.float32) if kk < k else None
         if kk == 0:
             return rows, sims
         use_index = (not exact) and (exact is False or allowed > self.exact_threshold)
@@ -123,6 +130,8 @@ class Searcher:
             r, s = self._approximate(queries, X, kk, mask, allowed, ef or self.ef)
         else:
             r, s = self._exact(queries, X, kk, mask, allowed)
+        if kk == k:
+            return r, s
         rows[:, :kk], sims[:, :kk] = r, s
         return rows, sims
 
@@ -155,56 +164,43 @@ class Searcher:
         space = self.store.space
         count = len(X)
         self._ensure_index(X, count)
-        nq = len(Q)
         IQ = to_index_space(space.algebra, space.dim, Q)
         fetch = k if mask is None else min(MAX_OVERFETCH, math.ceil(k * count / max(allowed, 1) * 1.3) + 8)
         try:
-            labels, _, covered = self.index.knn(IQ, fetch, ef)
+            labels, sims, covered = self.index.knn(IQ, fetch, ef)
         except RuntimeError:
             # hnswlib found fewer than `fetch` neighbours (tiny graph, small ef): answer exactly.
             return self._exact(Q, X, k, mask, allowed)
-        # Candidates: what the index found (and the mask allows) plus the exact top-k of the tail.
+        # hnswlib keeps the vectors themselves, so its similarities are exact (float32, cosine /
+        # bsc dot): candidates need no second scoring, only the mask and a merge with the tail.
+        if mask is None and covered == count and labels.shape[1] == k:
+            return labels, sims
         if mask is not None and labels.size:
-            labels = np.where(mask[labels], labels, -1)
-        parts = [labels]
+            sims = np.where(mask[labels], sims, np.float32(-np.inf))
         if covered < count:
             tail_mask = None if mask is None else np.ascontiguousarray(mask[covered:])
             tail_allowed = count - covered if tail_mask is None else int(tail_mask.sum())
             if tail_allowed:
-                tr, _ = self._exact(Q, X[covered:], min(k, tail_allowed), tail_mask, tail_allowed, offset=covered)
-                parts.append(tr)
-        cand = np.concatenate(parts, axis=1) if len(parts) > 1 else labels
-        r, s = self._rerank(Q, X, cand, k)
-        short = (r[:, -1] < 0) if r.shape[1] else np.zeros(nq, bool)
+                tr, ts = self._exact(Q, X[covered:], min(k, tail_allowed), tail_mask, tail_allowed, offset=covered)
+                labels = np.concatenate([labels, tr], axis=1)
+                sims = np.concatenate([sims, ts], axis=1)
+        r, s = _best(labels, sims, k)
+        short = r[:, -1] < 0
         if short.any():
             # The index and tail gave fewer than k allowed rows: answer those queries exactly.
             er, es = self._exact(np.ascontiguousarray(Q[short]), X, k, mask, allowed)
             r[short], s[short] = er, es
         return r, s
 
-    def _rerank(self, Q: np.ndarray, X: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact similarities of the candidate rows; the best k per query (-1 where missing)."""
-        space = self.store.space
-        nq, c = cand.shape
-        valid = cand >= 0
-        safe = np.where(valid, cand, 0)
-        G = X[safe.ravel()].reshape(nq, c, -1)
-        if space.algebra == "bsc":
-            sims = np.asarray(space.similarity(np.repeat(Q, c, axis=0), G.reshape(nq * c, -1)),
-                              dtype=np.float32).reshape(nq, c)
-        else:
-            dots = np.einsum("qcw,qw->qc", G, Q, dtype=np.float32)
-            norms = np.sqrt(np.einsum("qcw,qcw->qc", G, G, dtype=np.float32)) * np.linalg.norm(Q, axis=1)[:, None]
-            sims = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-        sims = np.where(valid, sims, -np.inf).astype(np.float32)
-        # Index and tail never overlap, so no row comes twice; ties go to the lower row, as in topk.
-        order = np.lexsort((cand, -sims), axis=-1)
-        cand_sorted = np.take_along_axis(cand, order, axis=1)
-        sims_sorted = np.take_along_axis(sims, order, axis=1)
-        out_r = np.full((nq, k), -1, dtype=np.int64)
-        out_s = np.full((nq, k), -np.inf, dtype=np.float32)
-        take = min(k, c)
-        out_r[:, :take] = cand_sorted[:, :take]
-        out_s[:, :take] = sims_sorted[:, :take]
-        out_r[~np.isfinite(out_s)] = -1
-        return out_r, out_s
+
+def _best(rows: np.ndarray, sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best (row, similarity) per query, ties to the lower row as in topk; -1 / -inf where missing."""
+    nq, c = rows.shape
+    order = np.lexsort((rows, -sims), axis=-1)[:, :k]
+    r = np.take_along_axis(rows, order, axis=1)
+    s = np.take_along_axis(sims, order, axis=1).astype(np.float32, copy=False)
+    if c < k:
+        r = np.concatenate([r, np.full((nq, k - c), -1, np.int64)], axis=1)
+        s = np.concatenate([s, np.full((nq, k - c), -np.inf, np.float32)], axis=1)
+    r = np.where(np.isfinite(s), r, -1)
+    return r, s

@@ -1,0 +1,300 @@
+"""Benchmark report for the Δ-memory.
+
+    python benchmarks/report_memory.py                 # the full report (long: index builds)
+    python benchmarks/report_memory.py --quick         # small sizes, a few minutes
+
+Sections (each can be skipped with --skip NAME):
+  ingest    formulas/s into a memory on disk (fhrr dim 256): the text path (add_many:
+            parse, encode in the core, facts, store) and the bulk path (encode_many in
+            the core + add_vectors); reopen time of that memory.
+  navec     the memory's hnswlib index vs raw hnswlib on the navec Russian word vectors
+            shipped inside the natasha wheel (250 000 x 300): recall@10 against exact
+            search and queries/s, same M, ef_construction and ef.
+  switch    exact vs hnswlib latency as the memory grows: where exact stops being faster
+            (the default exact_threshold comes from here); p50/p99 latency at 10k and 100k
+            (and 1M exact, from the ingest memory); reopen time with the index loaded.
+Results go to stdout (markdown) and to --out (JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import deltaform as df
+
+WORDS = ["вода", "боль", "весна", "жар", "тишина", "память", "свет", "тень", "ветер", "огонь", "лёд", "солнце"]
+ROLES = ["образ", "эмоция", "действие", "поле", "объект"]
+
+
+def formulas(n: int, seed: int = 0, vocab: int = 5000) -> tuple[list[str], list[list[str]]]:
+    """n generated formulas (four atoms, a role, a flow) and the atoms of each."""
+    rng = random.Random(seed)
+    words = WORDS + [f"w{i}" for i in range(vocab)]
+    lines, atoms = [], []
+    for i in range(n):
+        a, b, c, d = (rng.choice(words) for _ in range(4))
+        lines.append(f"{a} + {b} * {c} → {rng.choice(ROLES)}: {d}")
+        atoms.append(list(dict.fromkeys([a, b, c, d])))
+    return lines, atoms
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    ms = np.asarray(times) * 1e3
+    return {"p50_ms": float(np.percentile(ms, 50)), "p99_ms": float(np.percentile(ms, 99))}
+
+
+def timed_queries(mem: df.Memory, Q: np.ndarray, exact: bool, ef: int = 64, k: int = 10) -> list[float]:
+    out = []
+    for q in Q:
+        t = time.perf_counter()
+        mem.search(q, k=k, exact=exact, ef=ef)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+# ------------------------------------------------------------------ ingest
+def bench_ingest(work: str, rows: int, text_rows: int, batch: int) -> dict:
+    space = df.Space(dim=256, algebra="fhrr", seed=0)
+    out: dict = {"space": "fhrr dim 256", "rows": rows, "batch": batch}
+
+    # Text path: what Memory.add_many does for every statement.
+    path = os.path.join(work, "text")
+    mem = df.Memory.create(path, space)
+    lines, _ = formulas(text_rows, seed=1)
+    t = time.perf_counter()
+    for i in range(0, text_rows, batch):
+        mem.add_many(lines[i:i + batch])
+    out["text_path_per_s"] = text_rows / (time.perf_counter() - t)
+    out["text_rows"] = text_rows
+    mem.close()
+    shutil.rmtree(path)
+
+    # Bulk path: the core encodes, the memory stores columns.
+    path = os.path.join(work, "bulk")
+    mem = df.Memory.create(path, space)
+    t_encode = t_store = 0.0
+    for i in range(0, rows, batch):
+        n = min(batch, rows - i)
+        lines, atoms = formulas(n, seed=100 + i)
+        t = time.perf_counter()
+        V = space.encode_many(lines)
+        t_encode += time.perf_counter() - t
+        t = time.perf_counter()
+        mem.add_vectors(V, lines, atoms=atoms, source="bench", label=str(i // batch))
+        t_store += time.perf_counter() - t
+    out["bulk_per_s"] = rows / (t_encode + t_store)
+    out["bulk_encode_per_s"] = rows / t_encode
+    out["bulk_store_per_s"] = rows / t_store
+    out["bytes_on_disk"] = mem.stats()["bytes_on_disk"]
+    q = np.array(mem.vectors()[rows // 2])
+    mem.close()
+
+    t = time.perf_counter()
+    mem = df.Memory.open(path)
+    out["reopen_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    hits = mem.recall(q, k=10, exact=True)
+    out["reopen_first_exact_query_s"] = time.perf_counter() - t
+    assert hits[0].row == rows // 2
+    Q = np.array(mem.vectors()[:: max(rows // 20, 1)][:20])
+    out["exact_at_rows"] = {"rows": rows, **percentiles(timed_queries(mem, Q, exact=True))}
+    mem.close()
+    return out
+
+
+# ------------------------------------------------------------------ navec
+def load_navec() -> tuple[list[str], np.ndarray]:
+    import natasha
+    import navec
+    path = os.path.join(os.path.dirname(natasha.__file__), "data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
+    nv = navec.Navec.load(path)
+    return list(nv.vocab.words), np.ascontiguousarray(nv.pq.unpack(), dtype=np.float32)
+
+
+def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: list[int]) -> dict:
+    import hnswlib
+    words, X = load_navec()
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(X))
+    base, held = order[: min(n_rows, len(X) - n_queries)], order[len(X) - n_queries:]
+    Xb, Q = X[base], X[held]
+    keep = np.linalg.norm(Q, axis=1) > 0
+    Q = np.ascontiguousarray(Q[keep])
+    space = df.Space(dim=X.shape[1], algebra="map", seed=0)
+    out: dict = {"rows": len(Xb), "queries": len(Q), "dim": X.shape[1], "M": M, "ef_construction": efc}
+
+    path = os.path.join(work, "navec")
+    mem = df.Memory.create(path, space, M=M, ef_construction=efc, exact_threshold=1000)
+    for i in range(0, len(Xb), 50_000):
+        part = base[i:i + 50_000]
+        mem.add_vectors(Xb[i:i + 50_000], ['"' + words[j].replace("\\", "\\\\").replace('"', '\\"') + '"'
+                                           for j in part], atoms=[[words[j]] for j in part])
+    t = time.perf_counter()
+    mem.build_index()
+    out["memory_build_s"] = time.perf_counter() - t
+
+    raw = hnswlib.Index(space="cosine", dim=X.shape[1])
+    raw.init_index(max_elements=len(Xb), M=M, ef_construction=efc, random_seed=100)
+    t = time.perf_counter()
+    raw.add_items(Xb, np.arange(len(Xb)))
+    out["raw_build_s"] = time.perf_counter() - t
+
+    exact_rows, _ = mem.search(Q, k=10, exact=True)
+    out["by_ef"] = []
+    for ef in efs:
+        t = time.perf_counter()
+        mrows, _ = mem.search(Q, k=10, exact=False, ef=ef)
+        mem_batch = len(Q) / (time.perf_counter() - t)
+        raw.set_ef(ef)
+        t = time.perf_counter()
+        rlabels, _ = raw.knn_query(Q, k=10)
+        raw_batch = len(Q) / (time.perf_counter() - t)
+        single = Q[:200]
+        t = time.perf_counter()
+        for q in single:
+            mem.search(q, k=10, exact=False, ef=ef)
+        mem_single = len(single) / (time.perf_counter() - t)
+        t = time.perf_counter()
+        for q in single:
+            raw.knn_query(q, k=10)
+        raw_single = len(single) / (time.perf_counter() - t)
+        rec = lambda got: float(np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact_rows)]))  # noqa: E731
+        out["by_ef"].append({
+            "ef": ef, "memory_recall@10": rec(mrows), "raw_recall@10": rec(rlabels),
+            "memory_qps_batch": mem_batch, "raw_qps_batch": raw_batch, "batch_ratio": mem_batch / raw_batch,
+            "memory_qps_single": mem_single, "raw_qps_single": raw_single, "single_ratio": mem_single / raw_single,
+        })
+    mem.close()
+    shutil.rmtree(path)
+    return out
+
+
+# ------------------------------------------------------------------ exact vs index
+def bench_switch(work: str, sizes: list[int], latency_at: list[int], queries: int, M: int, efc: int) -> dict:
+    space = df.Space(dim=256, algebra="fhrr", seed=0)
+    path = os.path.join(work, "switch")
+    mem = df.Memory.create(path, space, M=M, ef_construction=efc, exact_threshold=1)
+    out: dict = {"space": "fhrr dim 256", "M": M, "ef_construction": efc, "ef": 64, "k": 10, "points": []}
+    have = 0
+    for size in sizes:
+        lines, atoms = formulas(size - have, seed=10_000 + have)
+        V = space.encode_many(lines)
+        for i in range(0, len(lines), 20_000):
+            mem.add_vectors(V[i:i + 20_000], lines[i:i + 20_000], atoms=atoms[i:i + 20_000])
+        have = size
+        t = time.perf_counter()
+        mem.build_index()
+        build = time.perf_counter() - t
+        Q = space.encode_many(formulas(queries, seed=7)[0])
+        exact = timed_queries(mem, Q, exact=True)
+        approx = timed_queries(mem, Q, exact=False)
+        point = {"rows": size, "exact": percentiles(exact), "hnsw": percentiles(approx), "index_add_s": build}
+        out["points"].append(point)
+        print(f"  switch: {size} rows: exact p50 {point['exact']['p50_ms']:.2f} ms, "
+              f"hnsw p50 {point['hnsw']['p50_ms']:.2f} ms", file=sys.stderr)
+    faster = [p["rows"] for p in out["points"] if p["hnsw"]["p50_ms"] < p["exact"]["p50_ms"]]
+    out["switch_rows"] = min(faster) if faster else None
+    out["latency"] = [p for p in out["points"] if p["rows"] in latency_at]
+    q = np.array(mem.vectors()[3])
+    mem.close()
+    t = time.perf_counter()
+    mem = df.Memory.open(path)
+    t_open = time.perf_counter() - t
+    t = time.perf_counter()
+    hit = mem.recall(q, k=10, exact=False)[0]
+    out["reopen_with_index"] = {"rows": have, "open_s": t_open, "first_index_query_s": time.perf_counter() - t,
+                                "index_loaded_not_rebuilt": mem.stats()["index_rows"] == have}
+    assert hit.row == 3
+    mem.close()
+    return out
+
+
+def markdown(r: dict) -> str:
+    out = ["# Memory benchmark", "", f"machine: {os.cpu_count()} cores; {r['note']}", ""]
+    if "ingest" in r:
+        g = r["ingest"]
+        out += ["## Ingest (fhrr dim 256, batches of %d)" % g["batch"], "",
+                f"- text path (add_many: parse, encode, facts, store): **{g['text_path_per_s']:,.0f} formulas/s** "
+                f"({g['text_rows']:,} formulas)",
+                f"- bulk path (encode_many + add_vectors), {g['rows']:,} formulas: **{g['bulk_per_s']:,.0f}/s** "
+                f"(encode {g['bulk_encode_per_s']:,.0f}/s, store {g['bulk_store_per_s']:,.0f}/s), "
+                f"{g['bytes_on_disk'] / 2**20:,.0f} MiB on disk",
+                f"- reopen: {g['reopen_s'] * 1e3:.0f} ms; first exact query {g['reopen_first_exact_query_s'] * 1e3:.0f} ms",
+                f"- exact search at {g['exact_at_rows']['rows']:,} rows: p50 {g['exact_at_rows']['p50_ms']:.1f} ms, "
+                f"p99 {g['exact_at_rows']['p99_ms']:.1f} ms", ""]
+    if "navec" in r:
+        n = r["navec"]
+        out += [f"## navec ({n['rows']:,} x {n['dim']}, {n['queries']} held-out queries, M={n['M']}, "
+                f"ef_construction={n['ef_construction']})", "",
+                f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s", "",
+                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw (ratio) |",
+                "|---|---|---|---|---|"]
+        for e in n["by_ef"]:
+            out.append(f"| {e['ef']} | {e['memory_recall@10']:.3f} | {e['raw_recall@10']:.3f} | "
+                       f"{e['memory_qps_batch']:,.0f} / {e['raw_qps_batch']:,.0f} ({e['batch_ratio']:.2f}) | "
+                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}) |")
+        out.append("")
+    if "switch" in r:
+        s = r["switch"]
+        out += [f"## Exact vs hnswlib (fhrr dim 256, k=10, ef=64, M={s['M']}, ef_construction={s['ef_construction']})",
+                "", "| rows | exact p50 / p99 ms | hnswlib p50 / p99 ms |", "|---|---|---|"]
+        for p in s["points"]:
+            out.append(f"| {p['rows']:,} | {p['exact']['p50_ms']:.2f} / {p['exact']['p99_ms']:.2f} | "
+                       f"{p['hnsw']['p50_ms']:.2f} / {p['hnsw']['p99_ms']:.2f} |")
+        ro = s["reopen_with_index"]
+        out += ["", f"switch point: hnswlib is faster from **{s['switch_rows']} rows**", "",
+                f"reopen with index ({ro['rows']:,} rows): open {ro['open_s'] * 1e3:.0f} ms, first index query "
+                f"{ro['first_index_query_s'] * 1e3:.0f} ms (index loaded, not rebuilt: {ro['index_loaded_not_rebuilt']})", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes (minutes, not an hour)")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="formulas for the ingest section")
+    ap.add_argument("--text-rows", type=int, default=100_000, help="formulas through the text path")
+    ap.add_argument("--navec-rows", type=int, default=250_000)
+    ap.add_argument("--sizes", default="1000,2000,5000,10000,20000,50000,100000")
+    ap.add_argument("--M", type=int, default=16)
+    ap.add_argument("--ef-construction", type=int, default=100)
+    ap.add_argument("--skip", action="append", default=[], choices=["ingest", "navec", "switch"])
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "memory.json"))
+    a = ap.parse_args()
+    if a.quick:
+        a.rows, a.text_rows, a.navec_rows, a.sizes = 100_000, 20_000, 30_000, "1000,2000,5000,10000,20000"
+    sizes = [int(x) for x in a.sizes.split(",")]
+    work = a.workdir or tempfile.mkdtemp(prefix="dfmem-bench-")
+    os.makedirs(work, exist_ok=True)
+    report: dict = {"note": f"load average at start {os.getloadavg()[0]:.1f}", "simd": df.simd_path()}
+    try:
+        if "ingest" not in a.skip:
+            report["ingest"] = bench_ingest(work, a.rows, a.text_rows, batch=10_000)
+            print(json.dumps(report["ingest"]), file=sys.stderr)
+        if "switch" not in a.skip:
+            report["switch"] = bench_switch(work, sizes, [10_000, 100_000], queries=50, M=a.M, efc=a.ef_construction)
+        if "navec" not in a.skip:
+            report["navec"] = bench_navec(work, a.navec_rows, 1000, M=a.M, efc=a.ef_construction, efs=[32, 64, 128])
+    finally:
+        if a.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1, ensure_ascii=False)
+    text = markdown(report)
+    with open(os.path.splitext(a.out)[0] + ".md", "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
