@@ -186,7 +186,13 @@ class VectorIndex:
         if not self.save_lock.try_acquire():
             return False
         try:
-            old = self.read_pointer() or {}
+            try:
+                old = self.read_pointer() or {}
+            except (OSError, ValueError):
+                old = {}
+            if (self.problem is None and old.get("memory_id") == self.memory_id
+                    and int(old.get("count", -1)) >= self._count):
+                return False   # another process saved at least as much
             generation = int(old.get("generation", 0)) + 1
             name = f"index.{generation}.hnsw"
             path = os.path.join(self.directory, name)
@@ -210,6 +216,7 @@ class VectorIndex:
             os.replace(tmp, self._pointer_path())
             self._saved_count = count
             self._file_ok = pointer
+            self.problem = None
             for stale in glob.glob(os.path.join(self.directory, "index.*.hnsw*")):
                 if os.path.basename(stale) != name:
                     try:

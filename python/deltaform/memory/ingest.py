@@ -19,7 +19,7 @@ import numpy as np
 from deltaform import ast
 from deltaform.memory.entries import Entry, definition_text
 from deltaform.memory.errors import CorruptMemoryError, UnknownAddressError
-from deltaform.memory.records import Record, SchemaRecord, facts_of
+from deltaform.memory.records import Record, SchemaRecord, scan
 from deltaform.space import Space
 
 if TYPE_CHECKING:
@@ -115,23 +115,21 @@ def is_glyph(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- the encoder's scope
-def _uses(node: ast.Node) -> tuple[set[str], set[str], set[str]]:
+def _uses(node: ast.Node, scanned: tuple | None = None) -> tuple[set[str], set[str], set[str]]:
     """(plain references, parametric applications, schema names) in a tree."""
-    plain: set[str] = set()
-    applied: set[str] = set()
-    schemas: set[str] = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Ref):
-            (applied if n.args else plain).add(n.address)
-        elif isinstance(n, ast.Glyph):
-            plain.add(n.symbol)
-        elif isinstance(n, ast.SchemaCall):
-            schemas.add(ast.normalize_name(n.schema))
-    return plain, applied, schemas
+    facts, applied = scanned if scanned is not None else scan(node)
+    plain = {a for a in facts.refs if a not in applied or _plain_too(node, a)}
+    return plain, set(applied), set(facts.schemas)
+
+
+def _plain_too(node: ast.Node, address: str) -> bool:
+    """Whether an address applied with arguments is also referred to plainly (rare)."""
+    return any(isinstance(n, ast.Ref) and n.address == address and not n.args for n in ast.walk(node))
 
 
 def build_scope(space: Space, statements: Sequence[ast.Statement], lookup: Lookup,
-                schemas: dict[str, tuple[str, ...]]) -> tuple[Any, dict[str, Entry]]:
+                schemas: dict[str, tuple[str, ...]], scans: Sequence[tuple] | None = None
+                ) -> tuple[Any, dict[str, Entry]]:
     """The encoder scope for ``statements`` and the stored entries it resolved.
 
     It holds the stored vectors the statements refer to, the parametric
@@ -146,8 +144,10 @@ def build_scope(space: Space, statements: Sequence[ast.Statement], lookup: Looku
     plain: set[str] = set()
     applied: set[str] = set()
     used_schemas: set[str] = set()
-    for st in statements:
-        p, a, s = _uses(st)
+    for i, st in enumerate(statements):
+        if isinstance(st, ast.Schema):
+            continue
+        p, a, s = _uses(st, scans[i] if scans is not None else None)
         plain |= p
         applied |= a
         used_schemas |= s
@@ -245,13 +245,15 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
         vecs = session.vectors([e.row for e in found.values()])
         return {a: (e, v) for (a, e), v in zip(found.items(), vecs)}
 
-    scope, resolved = build_scope(space, statements, lookup, session.schemas())
+    scans = [None if isinstance(st, ast.Schema) else scan(st) for st in statements]
+    scope, resolved = build_scope(space, statements, lookup, session.schemas(), scans)
     vectors = _encode_lines(space, lines, scope, items)
-    return _records(statements, items, vectors, resolved)
+    return _records(statements, items, vectors, resolved, scans)
 
 
 def _records(statements: Sequence[ast.Statement], items: Sequence[Item], vectors: np.ndarray,
-             resolved: dict[str, Entry]) -> tuple[list[Record], list[SchemaRecord], list[int]]:
+             resolved: dict[str, Entry], scans: Sequence[tuple | None]
+             ) -> tuple[list[Record], list[SchemaRecord], list[int]]:
     records: list[Record] = []
     schema_records: list[SchemaRecord] = []
     slots: list[int] = []
@@ -260,7 +262,7 @@ def _records(statements: Sequence[ast.Statement], items: Sequence[Item], vectors
             schema_records.append(SchemaRecord(name=ast.normalize_name(st.name), roles=tuple(st.roles),
                                                source=item.source, line=item.line))
             continue
-        facts = facts_of(st)
+        facts = scans[slot][0]  # type: ignore[index]
         for a in facts.refs:
             e = resolved.get(a)
             facts.refs[a] = None if e is None else e.row   # None: defined in this batch (commit fills it in)

@@ -15,7 +15,7 @@ import numpy as np
 
 from deltaform import ast
 
-__all__ = ["Record", "SchemaRecord", "Batch", "Facts", "facts_of", "terms_of", "KINDS"]
+__all__ = ["Record", "SchemaRecord", "Batch", "Facts", "facts_of", "scan", "terms_of", "KINDS"]
 
 KINDS = ("formula", "symbol", "parametric")
 
@@ -79,30 +79,57 @@ def _unique(items: list[str]) -> list[str]:
 
 def facts_of(node: ast.Node) -> Facts:
     """The facts of a statement or expression, read from its syntax tree."""
-    atoms: list[str] = []
-    roles: list[str] = []
-    schemas: list[str] = []
-    refs: list[str] = []
-    vars_: list[str] = []
-    for n in ast.walk(node):
-        if isinstance(n, ast.Atom):
-            atoms.append(n.key)
-        elif isinstance(n, ast.Layer):
-            roles.append(ast.normalize_name(n.role))
-        elif isinstance(n, ast.SchemaCall):
-            schemas.append(ast.normalize_name(n.schema))
-        elif isinstance(n, ast.Ref):
-            refs.append(n.address)
-        elif isinstance(n, ast.Glyph):
-            refs.append(n.symbol)
-        elif isinstance(n, ast.Var):
-            vars_.append(n.name)
+    return scan(node)[0]
+
+
+def scan(node: ast.Node) -> tuple[Facts, set[str]]:
+    """(facts, addresses applied with arguments): one pass over the tree with an explicit stack."""
+    atoms: dict[str, None] = {}
+    roles: dict[str, None] = {}
+    schemas: dict[str, None] = {}
+    refs: dict[str, None] = {}
+    vars_: dict[str, None] = {}
+    applied: set[str] = set()
+    norm = ast.normalize_name
+    stack: list = [node.expr if isinstance(node, (ast.Definition, ast.Anonymous)) else node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    Atom, Layer, Bundle, Bind, Flow, Weight, Inverse = (ast.Atom, ast.Layer, ast.Bundle, ast.Bind, ast.Flow,
+                                                        ast.Weight, ast.Inverse)
+    while stack:
+        n = pop()
+        t = type(n)
+        if t is Atom:
+            atoms[norm(n.name)] = None
+        elif t is Bundle:
+            extend(n.terms[::-1])
+        elif t is Bind:
+            extend(n.factors[::-1])
+        elif t is Flow:
+            extend(n.steps[::-1])
+        elif t is Layer:
+            roles[norm(n.role)] = None
+            push(n.filler)
+        elif t is Weight or t is Inverse:
+            push(n.expr)
+        elif t is ast.Ref:
+            refs[n.address] = None
+            if n.args:
+                applied.add(n.address)
+                extend(n.args[::-1])
+        elif t is ast.SchemaCall:
+            schemas[norm(n.schema)] = None
+            extend(n.args[::-1])
+        elif t is ast.Glyph:
+            refs[n.symbol] = None
+        elif t is ast.Var:
+            vars_[n.name] = None
+    atom_list = list(atoms)
     if isinstance(node, ast.Definition) and node.params:
         # Parameters appear as atoms in the body; they are placeholders, not concepts.
-        params = {ast.normalize_name(p) for p in node.params}
-        atoms = [a for a in atoms if a not in params]
-    return Facts(atoms=_unique(atoms), roles=_unique(roles), schemas=_unique(schemas),
-                 refs={r: None for r in _unique(refs)}, vars=_unique(vars_))
+        params = {norm(p) for p in node.params}
+        atom_list = [a for a in atom_list if a not in params]
+    return Facts(atoms=atom_list, roles=list(roles), schemas=list(schemas), refs=dict.fromkeys(refs),
+                 vars=list(vars_)), applied
 
 
 def terms_of(facts: Facts) -> list[str]:
