@@ -1,4 +1,4 @@
-"""The SQLite catalogue of a memory: formulas, their versions, terms, schemas, batches, meta.
+"""The SQLite catalogue of a memory: formulas, their versions, postings, schemas, batches, meta.
 
 One row of ``formulas`` per stored vector: ``formulas.row`` is the row of the
 vector file. Replacing an address adds a new row and clears ``current`` on the
@@ -12,6 +12,8 @@ import json
 import sqlite3
 import threading
 from typing import Any, Iterable, Sequence
+
+import numpy as np
 
 __all__ = ["Catalog", "SCHEMA_SQL", "FORMAT_VERSION"]
 
@@ -40,10 +42,11 @@ CREATE TABLE formulas(
 );
 CREATE UNIQUE INDEX formulas_address ON formulas(address, version);
 CREATE INDEX formulas_source ON formulas(source);
-CREATE TABLE terms(                -- what a formula contains, for filters: 'a:atom', 's:schema', 'r:role'
-    term TEXT    NOT NULL,
-    row  INTEGER NOT NULL,
-    PRIMARY KEY(term, row)
+CREATE TABLE postings(             -- filter terms ('a:atom', 's:schema', 'r:role'): the rows of one batch
+    term  TEXT    NOT NULL,          -- that contain the term, as little-endian int64 (one entry per term and
+    batch INTEGER NOT NULL,          -- batch, so a bulk load writes few index pages, not one per row)
+    rows  BLOB    NOT NULL,
+    PRIMARY KEY(term, batch)
 ) WITHOUT ROWID;
 CREATE TABLE schemas(
     name    TEXT    NOT NULL,
@@ -91,7 +94,7 @@ class Catalog:
             con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
-            con.execute("PRAGMA cache_size=-65536")   # 64 MiB: batch inserts keep their index pages
+            con.execute("PRAGMA cache_size=-262144")   # 256 MiB: batch inserts keep their index pages
         con.execute("PRAGMA busy_timeout=60000")
         return con
 
@@ -202,14 +205,11 @@ class Catalog:
     def dead_rows(self) -> list[int]:
         return [r for (r,) in self.con.execute("SELECT row FROM formulas WHERE current=0")]
 
-    def rows_with_terms(self, terms: Sequence[str], match_all: bool) -> list[int]:
-        if not terms:
-            return []
-        q = ",".join("?" * len(terms))
-        if match_all and len(terms) > 1:
-            sql = (f"SELECT row FROM terms WHERE term IN ({q}) GROUP BY row HAVING count(*) = ?")
-            return [r for (r,) in self.con.execute(sql, [*terms, len(set(terms))])]
-        return [r for (r,) in self.con.execute(f"SELECT DISTINCT row FROM terms WHERE term IN ({q})", list(terms))]
+    def term_rows(self, term: str) -> np.ndarray:
+        """Every row whose formula contains ``term`` (sorted, int64)."""
+        parts = [np.frombuffer(b, dtype="<i8") for (b,) in self.con.execute(
+            "SELECT rows FROM postings WHERE term=? ORDER BY batch", (term,))]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def rows_from_source(self, source: str) -> list[int]:
         if any(c in source for c in "*?["):

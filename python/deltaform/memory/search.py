@@ -89,21 +89,27 @@ class Searcher:
             dead = np.fromiter(cat.dead_rows(), dtype=np.int64)
             mask[dead[dead < count]] = False
 
-        def restrict(rows: list[int]) -> None:
-            nonlocal mask
+        def rows_mask(rows) -> np.ndarray:
             keep = np.zeros(count, dtype=bool)
             r = np.asarray(rows, dtype=np.int64)
             keep[r[r < count]] = True
+            return keep
+
+        def restrict(keep: np.ndarray) -> None:
+            nonlocal mask
             mask = keep if mask is None else (mask & keep)
 
-        if filters.schema:
-            restrict(cat.rows_with_terms([f"s:{s}" for s in filters.schema], match_all=False))
-        if filters.atoms:
-            restrict(cat.rows_with_terms([f"a:{a}" for a in filters.atoms], match_all=True))
-        if filters.roles:
-            restrict(cat.rows_with_terms([f"r:{r}" for r in filters.roles], match_all=True))
+        if filters.schema:   # any of
+            any_of = np.zeros(count, dtype=bool)
+            for s in filters.schema:
+                any_of |= rows_mask(cat.term_rows(f"s:{s}"))
+            restrict(any_of)
+        for a in filters.atoms:  # all of
+            restrict(rows_mask(cat.term_rows(f"a:{a}")))
+        for r in filters.roles:
+            restrict(rows_mask(cat.term_rows(f"r:{r}")))
         if filters.source is not None:
-            restrict(cat.rows_from_source(filters.source))
+            restrict(rows_mask(cat.rows_from_source(filters.source)))
         with self._masks_lock:
             if len(self._masks) > 16:
                 self._masks.clear()

@@ -2,7 +2,7 @@
 
 A memory is a directory::
 
-    catalog.sqlite       formulas, versions, terms, schemas, batches, meta (WAL mode)
+    catalog.sqlite       formulas, versions, postings, schemas, batches, meta (WAL mode)
     vectors.f32|.u8      the append-only vector file (row i = formulas.row i)
     writer.lock          flock'ed by the process writing a batch
     index.json + index.<n>.hnsw   the hnswlib cache (see index.py)
@@ -428,7 +428,12 @@ class WriteSession:
                                           (a,)).rowcount
         con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})", formula_rows)
         if term_rows:
-            con.executemany("INSERT OR IGNORE INTO terms(term, row) VALUES (?, ?)", term_rows)
+            postings: dict[str, list[int]] = {}
+            for t, row in term_rows:
+                postings.setdefault(t, []).append(row)
+            con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
+                            [(t, batch_id, np.unique(np.asarray(r, dtype="<i8")).tobytes())
+                             for t, r in postings.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
             con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
