@@ -11,6 +11,8 @@ int register_binding(int order, const char* name, BindFn fn);
 
 }  // namespace deltaform::bindings
 
+namespace py = pybind11;
+
 #define DF_CONCAT_INNER(a, b) a##b
 #define DF_CONCAT(a, b) DF_CONCAT_INNER(a, b)
 // Usage: DF_BINDING(20, search) { m.def(...); }

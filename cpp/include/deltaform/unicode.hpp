@@ -28,9 +28,12 @@ bool is_letter(char32_t cp);  // L*
 bool is_mark(char32_t cp);    // M*
 bool is_digit(char32_t cp);   // Nd
 bool is_space(char32_t cp);   // Zs, and tab
+const char* category_name(Category c);  // two letters, as unicodedata.category
+const char* unicode_version();          // of the tables, as unicodedata.unidata_version
 
 std::string nfc(std::string_view utf8);
 std::string casefold(std::string_view utf8);
+// nfc, casefold and normalize_name throw std::invalid_argument on invalid UTF-8.
 // casefold(nfc(s)): the identity of an atom's name. Input must be valid UTF-8.
 std::string normalize_name(std::string_view utf8);
 

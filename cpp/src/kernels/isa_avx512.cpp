@@ -1,1 +1,4 @@
-// SIMD kernels for the avx512 path (filled in by the core).
+// The avx512 kernel path: kernel_body.hpp compiled with this unit's target flags.
+#define DF_ISA avx512
+#define DF_ISA_NAME "avx512"
+#include "kernels/kernel_body.hpp"

@@ -1,0 +1,95 @@
+#include "arrays.hpp"
+
+#include <cmath>
+
+#include "binding_registry.hpp"
+
+namespace deltaform::bindings {
+
+std::string shape_text(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(a.shape(i));
+  }
+  if (a.ndim() == 1) s += ",";
+  return s + ")";
+}
+
+const char* storage_dtype_name(const SpaceParams& p) { return p.is_binary() ? "uint8" : "float32"; }
+std::size_t storage_columns(const SpaceParams& p) { return p.is_binary() ? p.dim / 8 : p.width(); }
+py::dtype storage_dtype(const SpaceParams& p) {
+  return p.is_binary() ? py::dtype::of<std::uint8_t>() : py::dtype::of<float>();
+}
+
+void require_finite(const float* x, std::size_t n, const char* what) {
+  // Summing x*0 is NaN exactly when some x is NaN or infinite: one pass, no branches.
+  float acc = 0.0f;
+  for (std::size_t i = 0; i < n; ++i) acc += x[i] * 0.0f;
+  if (acc == 0.0f) return;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i]))
+      throw py::value_error(std::string(what) + " contains " + (std::isnan(x[i]) ? "NaN" : "infinity") +
+                            " at flat index " + std::to_string(i));
+}
+
+VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char* what, bool allow_3d,
+                         bool check_finite) {
+  if (!py::isinstance<py::array>(obj))
+    throw py::type_error(std::string(what) + ": expected a numpy array of " + storage_dtype_name(p) + ", got " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  py::array a = py::reinterpret_borrow<py::array>(obj);
+  const std::size_t cols = storage_columns(p);
+  if (!a.dtype().is(storage_dtype(p)))
+    throw py::type_error(std::string(what) + ": expected dtype " + storage_dtype_name(p) + " for a " +
+                         algebra_name(p.algebra) + " space, got " + std::string(py::str(a.dtype())) +
+                         " (convert with .astype(np." + storage_dtype_name(p) + "))");
+  const py::ssize_t nd = a.ndim();
+  if (nd < 1 || nd > (allow_3d ? 3 : 2))
+    throw py::value_error(std::string(what) + ": expected shape (" + std::to_string(cols) + ",) or (n, " +
+                          std::to_string(cols) + ")" + (allow_3d ? " or (groups, n, " + std::to_string(cols) + ")" : "") +
+                          ", got " + shape_text(a));
+  if (std::size_t(a.shape(nd - 1)) != cols)
+    throw py::value_error(std::string(what) + ": expected vectors of " + std::to_string(cols) + " " +
+                          storage_dtype_name(p) + " values (" + algebra_name(p.algebra) + ", dim " +
+                          std::to_string(p.dim) + "), got shape " + shape_text(a));
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(what) + ": array must be C-contiguous (use np.ascontiguousarray), got strides " +
+                          std::string(py::str(py::cast(std::vector<py::ssize_t>(a.strides(), a.strides() + nd)))));
+  VectorBatch b;
+  b.rows = 1;
+  for (py::ssize_t i = 0; i + 1 < nd; ++i) b.rows *= std::size_t(a.shape(i));
+  b.single = nd == 1;
+  b.data = a.data();
+  b.array = a;
+  if (check_finite && !p.is_binary() && b.rows > 0) {
+    py::gil_scoped_release nogil;
+    require_finite(static_cast<const float*>(b.data), b.rows * p.width(), what);
+  }
+  return b;
+}
+
+py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single) {
+  std::vector<py::ssize_t> shape;
+  if (!single) shape.push_back(py::ssize_t(rows));
+  shape.push_back(py::ssize_t(storage_columns(p)));
+  return py::array(storage_dtype(p), shape);
+}
+
+void* mutable_data(py::array& a) { return a.mutable_data(); }
+
+}  // namespace deltaform::bindings
+
+DF_BINDING(0, errors) {
+  namespace py = pybind11;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const deltaform::InvalidArgument& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const deltaform::Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+  (void)m;
+}

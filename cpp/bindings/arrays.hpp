@@ -1,0 +1,41 @@
+// Turning numpy arrays into views the core can use, without copies. Wrong
+// dtype, layout or width is an error that says what was expected and what
+// was given; nothing is silently converted.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "deltaform/algebra.hpp"
+
+namespace deltaform::bindings {
+
+namespace py = pybind11;
+
+// A batch of vectors of one space: rows x width elements, C-contiguous.
+struct VectorBatch {
+  py::array array;  // keeps the buffer alive
+  const void* data = nullptr;
+  std::size_t rows = 0;
+  bool single = false;  // given as one vector (ndim 1)
+};
+
+std::string shape_text(const py::array& a);
+const char* storage_dtype_name(const SpaceParams& p);  // "float32" or "uint8"
+std::size_t storage_columns(const SpaceParams& p);     // last-axis length in numpy
+py::dtype storage_dtype(const SpaceParams& p);
+
+// Accepts (width,) or (n, width); with allow_3d also (g, m, width) (rows = g*m).
+VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char* what, bool allow_3d = false,
+                         bool check_finite = true);
+// A new uninitialised array of `rows` vectors ((width,) when single).
+py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single);
+void* mutable_data(py::array& a);
+// Raises ValueError naming `what` when a float array holds NaN or infinity.
+void require_finite(const float* x, std::size_t n, const char* what);
+
+}  // namespace deltaform::bindings
