@@ -60,6 +60,8 @@ def candidates(text: str) -> list[Candidate]:
             continue
         t = tags[i]
         w = low[i]
+        if t in ("NOUN", "ADJ") and w.endswith("ing") and "VERB" in E.lemmas(w) and "NOUN" not in E.lemmas(w):
+            t = "VERB"          # a gerund standing alone: "the melting begins" → melt
         if t == "NOUN":
             lem = E.lemma(w, "NOUN")
             dep = _of_dependent(low, tags, i + 1)

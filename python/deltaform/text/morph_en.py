@@ -145,7 +145,7 @@ def is_mass(noun: str) -> bool:
     if head in word_set("emotion_en.txt") or head.endswith(("ness", "ity", "ism", "dom", "ment")):
         return True
     sg, pl = zipf(head, "en"), zipf(plural(head), "en")
-    return pl < sg - 1.4
+    return pl < sg - 1.0
 
 
 def noun_kind(phrase: str) -> str:
@@ -156,6 +156,8 @@ def noun_kind(phrase: str) -> str:
     last = words[-1].lower()
     classes = lemmas(last)
     if len(words) == 1:
+        if last.endswith("ing") and "VERB" in classes:
+            return "noun"     # a gerund: melting
         if "NOUN" in classes:
             return "noun"
         if "VERB" in classes:
@@ -163,3 +165,12 @@ def noun_kind(phrase: str) -> str:
         if "ADJ" in classes:
             return "adj"
     return "noun"
+
+
+def is_base_verb(word: str) -> bool:
+    """A single word that is a verb in its base form (melt, rise): said with 'to'."""
+    if " " in word.strip():
+        return False
+    w = word.lower()
+    classes = lemmas(w)
+    return "VERB" in classes and w in classes["VERB"] and not w.endswith("ing")
