@@ -38,7 +38,7 @@ def _candidates(text: str, lang: str) -> list[Candidate]:
 
 def _salience(c: Candidate, lang: str, n_words: int) -> float:
     # rarer words carry more of a scene; repeated ones more still; early ones a little more
-    rarity = min(1.0, max(0.1, (7.2 - zipf(c.head, lang)) / 4.5))
+    rarity = min(1.0, max(0.2, (8.0 - zipf(c.head, lang)) / 5.0))
     score = rarity + 0.35 * (c.count - 1) + _POS_BONUS[c.pos] + _LAYER_BONUS[c.layer]
     score += 0.1 * (1.0 - c.first / max(1, n_words))
     if len(c.parts) > 1:

@@ -60,7 +60,10 @@ def candidates(text: str) -> list[Candidate]:
             continue
         t = tags[i]
         w = low[i]
-        if t in ("NOUN", "ADJ") and w.endswith("ing") and "VERB" in E.lemmas(w) and "NOUN" not in E.lemmas(w):
+        if w in word_set("emotion_en.txt") or w in word_set("action_en.txt"):
+            t = "NOUN" if t != "ADJ" or w.endswith("ing") else t   # longing, awakening: the lexicon's nouns
+        if t in ("NOUN", "ADJ") and w.endswith("ing") and "VERB" in E.lemmas(w) and "NOUN" not in E.lemmas(w) \
+                and w not in word_set("emotion_en.txt") and w not in word_set("action_en.txt"):
             t = "VERB"          # a gerund standing alone: "the melting begins" → melt
         if t == "NOUN":
             lem = E.lemma(w, "NOUN")

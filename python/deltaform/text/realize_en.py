@@ -26,7 +26,7 @@ BUNDLE = [
     "There {is|are:A} only {A:a}.",
     "{A:0}, and nothing else.",
     "{A:the} {comes|come:A} together here.",
-    "Out of {A:0} a whole takes shape.",
+    "Out of {A:0}, one whole.",
     "Just {A:a}, side by side.",
 ]
 FLOW = [
@@ -36,6 +36,8 @@ FLOW = [
     ("First {A:0}, then {B:0}", ", then {B:0}"),
     ("{A:the} {passes|pass:A} into {B:the}", ", and on into {B:the}"),
     ("From {A:0} to {B:0}", ", and on to {B:0}"),
+    ("Where {A:0} {was|were:A}, now {is|are:B} {B:0}", "; later, {B:0}"),
+    ("{A:0} at first; {B:0} after that", "; {B:0} in turn"),
     ("{A:the} {fades|fade:A}, and {B:the} {arrives|arrive:B}", "; after {A:the}, {B:the}"),
 ]
 LAYER = {
@@ -49,13 +51,16 @@ LAYER = {
     "result": ["in the end, {X:0}", "and the result is {X:the}", "what comes out is {X:the}"],
 }
 VERB_ACTION = ["and one wants to {V}", "everything begins to {V}", "all that is left is to {V}",
-               "it is time to {V}"]
+               "it is time to {V}", "things start to {V}"]
 REST = ["and also {X:the}", "beside it, {X:the}", "{X:the} {joins|join:X} in"]
 FUSION = [
     "{A:the} and {B:the} merge into one.",
     "{A:the} {fuses|fuse:A} with {B:the}.",
     "A fusion of {A:0} and {B:0}.",
     "{A:the} cannot be told apart from {B:the}.",
+    "In {A:the} dissolves {B:the}.",
+    "{A:the} and {B:the} are one.",
+    "{A:0} bound up with {B:0}.",
 ]
 ABSENCE = ["There is no {A:0}.", "{A:the} {vanishes|vanish:A}.", "Without {A:0}."]
 JOIN = [", ", "; ", ". ", "; ", ", "]

@@ -130,16 +130,20 @@ def _morph_en(piece: str) -> float | None:
     if len(piece) < 2:
         return None
     bonus = 0.0
-    if piece in _EN_FUNCTION or piece in word_set("stop_en.txt"):
-        bonus -= 3.0
-    elif not E.lemminflect().getAllLemmas(piece):
+    if piece in _EN_FUNCTION:
+        return -3.0
+    if not E.lemminflect().getAllLemmas(piece):
         bonus -= 3.0        # a string wordfreq saw but no dictionary knows (names, typos)
     else:
         classes = E.lemmas(piece)
-        if "NOUN" in classes and classes["NOUN"][0] == piece:
+        if "NOUN" in classes and piece in classes["NOUN"]:
             bonus += 0.8
+        elif not any(piece in forms for forms in classes.values()):
+            bonus -= 1.2     # an inflected form (times, waves): concepts come in their base form
         elif "ADJ" in classes or "VERB" in classes:
             bonus += 0.3
+    if piece in word_set("stop_en.txt"):
+        bonus -= 0.7         # vague words (time, way) are still words
     if len(piece) == 2:
         bonus -= 3.0
     elif len(piece) == 3:
