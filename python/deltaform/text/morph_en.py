@@ -141,7 +141,7 @@ def is_mass(noun: str) -> bool:
     By frequency: a mass noun's plural is rare against its singular. Emotion words
     and -ness/-ity nouns count as mass.
     """
-    head = noun.split()[-1].lower()
+    head = head_word(noun)
     if head in word_set("emotion_en.txt") or head.endswith(("ness", "ity", "ism", "dom", "ment")):
         return True
     sg, pl = zipf(head, "en"), zipf(plural(head), "en")
@@ -160,10 +160,10 @@ def noun_kind(phrase: str) -> str:
             return "noun"     # a gerund: melting
         if "NOUN" in classes:
             return "noun"
-        if "VERB" in classes:
-            return "verb"
         if "ADJ" in classes:
             return "adj"
+        if "VERB" in classes:
+            return "verb"
     return "noun"
 
 
@@ -174,3 +174,22 @@ def is_base_verb(word: str) -> bool:
     w = word.lower()
     classes = lemmas(w)
     return "VERB" in classes and w in classes["VERB"] and not w.endswith("ing")
+
+
+_PLURAL_ONLY = frozenset("people police cattle scissors trousers jeans clothes glasses pants".split())
+
+
+def is_invariant_plural(noun: str) -> bool:
+    """Nouns that are plural without a singular of their own (people, scissors)."""
+    w = noun.lower()
+    return w in _PLURAL_ONLY or (w.endswith("s") and plural(w) == w and lemma(w, "NOUN") == w)
+
+
+def head_word(phrase: str) -> str:
+    """The head noun of a phrase atom: the last word, or the word before a preposition
+    (sound of rain → sound, push toward meaning → push)."""
+    words = phrase.lower().split()
+    for i, w in enumerate(words[1:], 1):
+        if w in PREPOSITIONS:
+            return words[i - 1]
+    return words[-1] if words else ""

@@ -72,6 +72,7 @@ class Named:
     kind: str      # "ref", "glyph", "var", "schema"
     label: str
     args: list["Item"] = field(default_factory=list)
+    declaration: bool = False   # a schema declaration (its args are its role names)
 
 
 Item = Union[Concept, Group, Passage, Layered, Fusion, Absence, Named]
@@ -131,7 +132,7 @@ class Planner:
     def plan(self, node: Any) -> Item:
         if isinstance(node, Schema):
             self.schemas[normalize_name(node.name)] = node.roles
-            return Named("schema", node.name, [Concept(r) for r in node.roles])
+            return Named("schema", node.name, [Concept(r) for r in node.roles], declaration=True)
         if isinstance(node, (Definition, Anonymous)):
             return self.item(node.expr, 1.0, ())
         return self.item(node, 1.0, ())

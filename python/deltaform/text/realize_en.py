@@ -85,10 +85,11 @@ class Realiser:
         if isinstance(item, Group):
             return "plur" if len(item.items) > 1 else self.number(item.items[0])
         if isinstance(item, Concept) and not item.quoted and E.noun_kind(item.text) == "noun":
-            last = item.text.split()[-1].lower()
-            head = item.text.split()[item.text.split().index("of") - 1] if " of " in item.text else last
+            head = E.head_word(item.text)
             lem = E.lemma(head.lower(), "NOUN")
-            return "plur" if lem != head.lower() and head.lower().endswith("s") else "sing"
+            if lem != head.lower() and head.lower().endswith("s"):
+                return "plur"
+            return "plur" if E.is_invariant_plural(head.lower()) else "sing"
         return "sing"
 
     def np(self, item: Item, det: str) -> str:
@@ -126,7 +127,7 @@ class Realiser:
         plural = self.number(c) == "plur"
         if det == "the":
             return "the " + body
-        if det == "a" and not plural and not E.is_mass(c.text):
+        if det == "a" and not plural and not E.is_mass(c.text) and not E.is_invariant_plural(E.head_word(c.text)):
             return E.indefinite_article(body) + " " + body
         return body
 
@@ -164,6 +165,8 @@ class Realiser:
                              {"A": item.items[0], "B": rest[0] if len(rest) == 1 else Group(list(rest))})
         elif isinstance(item, Absence):
             text = self.fill(ABSENCE[variant % len(ABSENCE)], {"A": item.item})
+        elif isinstance(item, Named) and getattr(item, "declaration", False):
+            text = f"The schema “{item.label}” has the roles " + _list([a.text for a in item.args]) + "."
         else:
             group = item if isinstance(item, Group) else Group([item])
             text = self.fill(BUNDLE[variant % len(BUNDLE)], {"A": Group(group.items)})

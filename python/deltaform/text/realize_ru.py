@@ -41,7 +41,7 @@ FLOW = [  # (first step, each further step, closing)
     ("{A:nomn} {сменяется|сменяются:A} {B:ablt}", ", а {A:nomn} — {B:ablt}"),
     ("От {A:gent} — к {B:datv}", ", от {A:gent} — к {B:datv}"),
     ("{A:nomn} {уходит|уходят:A}, и {приходит|приходят:B} {B:nomn}", ", а за {A:ablt} — {B:nomn}"),
-    ("Где было {A:nomn}, там теперь {B:nomn}", "; позже — {B:nomn}"),
+    ("Там, где {A:nomn}, теперь {B:nomn}", "; позже — {B:nomn}"),
 ]
 LAYER = {
     "image": ["перед нами {X:nomn}", "в центре — {X:nomn}", "всё начинается с {X:gent}",
@@ -176,6 +176,9 @@ class Realiser:
                              {"A": item.items[0], "B": _group(item.items[1:])})
         elif isinstance(item, Absence):
             text = self.fill(ABSENCE[variant % len(ABSENCE)], {"A": item.item})
+        elif isinstance(item, Named) and item.kind == "schema" and item.args and \
+                all(isinstance(a, Concept) for a in item.args) and _is_decl(item):
+            text = f"Схема «{item.label}» задаёт роли: " + ", ".join(a.text for a in item.args) + "."
         else:
             group = item if isinstance(item, Group) else Group([item])
             text = self._bundle(group, variant)
@@ -217,6 +220,10 @@ class Realiser:
         if joiner == ". ":
             return ". ".join(_cap(c) for c in clauses) + "."
         return joiner.join(clauses) + "."
+
+
+def _is_decl(item: Named) -> bool:
+    return getattr(item, "declaration", False)
 
 
 def _group(items: list[Item]) -> Item:
