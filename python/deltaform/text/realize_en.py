@@ -171,7 +171,7 @@ class Realiser:
             group = item if isinstance(item, Group) else Group([item])
             text = self.fill(BUNDLE[variant % len(BUNDLE)], {"A": Group(group.items)})
             if group.minus:
-                text = text[:-1] + ", without " + _list([self.np(i, "0") for i in group.minus]) + "."
+                text = text[:-1] + ", without " + _list([self.np(i, "a") for i in group.minus]) + "."
         return finish(text)
 
     def _layered(self, lay: Layered, variant: int) -> str:
@@ -189,7 +189,7 @@ class Realiser:
         for k, extra in enumerate(lay.rest):
             clauses.append(self.fill(REST[(variant + k) % len(REST)], {"X": extra}))
         if lay.minus:
-            clauses.append("without " + _list([self.np(i, "0") for i in lay.minus]))
+            clauses.append("without " + _list([self.np(i, "a") for i in lay.minus]))
         if variant % 3 == 2 and len(clauses) > 1:
             clauses = clauses[1:] + clauses[:1]
         joiner = JOIN[variant % len(JOIN)]
