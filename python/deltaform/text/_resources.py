@@ -75,3 +75,29 @@ def intensity(lang: str) -> dict[str, float]:
         if code == lang:
             table[words.casefold()] = float(weight)
     return table
+
+
+@functools.lru_cache(maxsize=20_000)
+def emotion_noun(word: str, lang: str) -> str | None:
+    """The emotion noun behind an emotion adjective or state adverb (грустно → грусть, sad → sadness).
+
+    By the emotion lexicon: the English -ness noun, else the lexicon noun sharing the
+    longest stem (at least four letters) with the word.
+    """
+    nouns = word_set(f"emotion_{lang}.txt")
+    w = word.casefold()
+    if lang == "en":
+        for cand in (w + "ness", w[:-1] + "iness", w[:-2] + "ety"):
+            if cand in nouns:
+                return cand
+    stem = w[:-2] if len(w) > 5 else w
+    scored = []
+    for noun in sorted(nouns):
+        n = 0
+        for a, b in zip(stem, noun):
+            if a != b:
+                break
+            n += 1
+        if n >= 4 and noun != w and not noun.endswith(("ый", "ий", "ой")):
+            scored.append((-n, len(noun), noun))   # longest shared stem, then the shortest noun
+    return min(scored)[2] if scored else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import morph_en as E
-from ._resources import intensity, word_set
+from ._resources import emotion_noun, intensity, word_set
 from .candidates import ACTION, EMOTION, IMAGE, Candidate
 
 
@@ -45,6 +45,9 @@ def candidates(text: str) -> list[Candidate]:
         if tags[i] in ("FUNC", "ADV"):
             i += 1
             continue
+        if words[i][:1].isupper() and i > 0 and tags[i - 1] != "PUNCT":
+            i += 1          # a capitalised word inside a sentence is a name, not a concept
+            continue
         # adjectives (up to two) followed by a noun form one phrase
         j = i
         while j < len(words) and tags[j] == "ADJ" and j - i < 2:
@@ -83,8 +86,12 @@ def candidates(text: str) -> list[Candidate]:
                 out.append(Candidate(lem, lem, (lem,), ACTION, "verb", i, intensity=pending))
         elif t == "ADJ":
             lem = E.lemma(w, "ADJ")
-            layer = EMOTION if lem in word_set("emotion_en.txt") else IMAGE
-            out.append(Candidate(lem, lem, (lem,), layer, "adj", i, intensity=pending))
+            noun = emotion_noun(lem, "en") if lem in word_set("emotion_en.txt") else None
+            if noun is not None:     # a feeling said as an adjective: I feel sad → sadness
+                out.append(Candidate(noun, noun, (noun,), EMOTION, "noun", i, intensity=pending))
+            else:
+                layer = EMOTION if lem in word_set("emotion_en.txt") else IMAGE
+                out.append(Candidate(lem, lem, (lem,), layer, "adj", i, intensity=pending))
         pending = None
         i += 1
     return out

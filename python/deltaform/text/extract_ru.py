@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from . import morph_ru as M
-from ._resources import intensity, word_set
+from ._resources import emotion_noun, intensity, word_set
 from .candidates import ACTION, EMOTION, IMAGE, Candidate
 
 _WORD = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё\-]*$")
@@ -191,6 +191,16 @@ def _single(words: list[str], i: int) -> Candidate | None:
     ps = M.parses(w)
     best = ps[0]
     pos = best.tag.POS
+    if pos in ("ADVB", "PRED") and w.lower().endswith("о"):
+        # a state said as an adverb: мне грустно → грусть
+        low = w.lower()
+        noun = emotion_noun(low, "ru")
+        adjectives = {low[:-1] + end for end in ("ый", "ий", "ой")}
+        shared = len(next((p for p in (noun[:k] for k in range(len(noun), 0, -1)) if low.startswith(p)), "")) \
+            if noun else 0
+        # only a clear state: the stem is the noun's (грустно) or the adjective is a listed emotion (страшно)
+        if noun is not None and len(w) > 4 and (shared >= 5 or adjectives & word_set("emotion_ru.txt")):
+            return Candidate(noun, noun, (noun,), EMOTION, "noun", i)
     if pos == "ADVB" or pos is None:
         # "весной", "утром": a noun reading, when there is one, is the concept
         nouns = [p for p in ps if p.tag.POS == "NOUN" and p.score >= 0.2]
@@ -208,6 +218,9 @@ def _single(words: list[str], i: int) -> Candidate | None:
     if pos in ("VERB", "INFN", "GRND", "PRTF", "PRTS"):
         return Candidate(lemma, lemma, (lemma,), ACTION, "verb", i)
     if pos in ("ADJF", "ADJS", "COMP"):
+        noun = emotion_noun(lemma, "ru") if lemma in word_set("emotion_ru.txt") else None
+        if noun is not None:
+            return Candidate(noun, noun, (noun,), EMOTION, "noun", i)
         layer = EMOTION if lemma in word_set("emotion_ru.txt") else IMAGE
         return Candidate(lemma, lemma, (lemma,), layer, "adj", i)
     return None
