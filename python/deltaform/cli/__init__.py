@@ -15,6 +15,7 @@ app = typer.Typer(
 # Each module adds its commands to `app` when imported.
 from deltaform.cli import formulas as _formulas  # noqa: E402,F401
 from deltaform.cli import demo as _demo  # noqa: E402,F401
+from deltaform.cli import text_commands as _text_commands  # noqa: E402,F401
 
 
 def main() -> None:
