@@ -36,7 +36,7 @@ constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28;
 constexpr char32_t kNCount = kVCount * kTCount, kSCount = kLCount * kNCount;
 
 // Packed normalization properties (see make_unicode_tables.py).
-constexpr std::uint16_t kHasFold = 1u << 10, kHasDecomp = 1u << 11;
+constexpr std::uint16_t kQuickCheckNotYes = 3u << 8, kHasFold = 1u << 10, kHasDecomp = 1u << 11;
 std::uint16_t props(char32_t cp) {
   if (cp >= kPropLimit) return 0;
   constexpr char32_t mask = (char32_t(1) << kPropBlockShift) - 1;
@@ -147,7 +147,7 @@ bool quick_check_nfc(std::string_view s) {
     }
     const std::uint16_t p = props(cp);
     const std::uint8_t c = static_cast<std::uint8_t>(p & 0xFF);
-    if ((c != 0 && last > c) || (p & 0x300) != 0) return false;
+    if ((c != 0 && last > c) || (p & kQuickCheckNotYes) != 0) return false;
     last = c;
   }
   return true;
@@ -257,6 +257,7 @@ std::string ascii_lower(std::string_view s) {
 
 bool decode(std::string_view s, std::size_t& i, char32_t& cp) {
   const std::size_t n = s.size();
+  if (i >= n) return false;  // nothing left to decode
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b0 = byte(i);
   if (b0 < 0x80) {
