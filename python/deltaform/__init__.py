@@ -1,6 +1,9 @@
 """deltaform: Δ-formulas, holographic vectors and an associative memory addressed by Δ."""
 
 from deltaform import ast
+from deltaform.formula import (
+    FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
+)
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -12,6 +15,7 @@ from deltaform.space import (
 
 __all__ = [
     "ast",
+    "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
     "Space",

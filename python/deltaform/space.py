@@ -116,6 +116,14 @@ class Space:
                 raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
         return self._core.atoms(names, _threads(threads))
 
+    def atom_ids(self, names: Iterable[str]) -> np.ndarray:
+        """Codebook ids (uint32) of atoms, for :meth:`encode_records`; generates unknown atoms."""
+        names = list(names)
+        for i, n in enumerate(names):
+            if not isinstance(n, str):
+                raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
+        return self._core.atom_ids(names)
+
     def random(self, n: int, seed: int = 0, threads: int | None = None) -> np.ndarray:
         """``n`` random vectors of this space (deterministic for a seed), shape ``(n, width)``."""
         return self._core.random(int(n), int(seed) & 0xFFFFFFFFFFFFFFFF, _threads(threads))
@@ -180,3 +188,28 @@ class Space:
         (fhrr/map).
         """
         return self._core.topk(queries, matrix, int(k), mask, bool(normalize), _threads(threads))
+
+    # ------------------------------------------------------------ formulas
+    def encode(self, formula, registry=None) -> np.ndarray:
+        """The vector of one formula (text or syntax tree), at the scale of an atom."""
+        from deltaform.encoding import encode
+
+        return encode(self, formula, registry)
+
+    def encode_many(self, items, registry=None, threads: int | None = None, errors: str = "raise") -> np.ndarray:
+        """One vector per formula, shape ``(n, width)``; see :func:`deltaform.encoding.encode_many`."""
+        from deltaform.encoding import encode_many
+
+        return encode_many(self, items, registry, threads, errors)
+
+    def encode_file(self, path, registry=None, threads: int | None = None, strict: bool = False):
+        """Every statement of a ``.df`` file; see :func:`deltaform.encoding.encode_file`."""
+        from deltaform.encoding import encode_file
+
+        return encode_file(self, path, registry, threads, strict)
+
+    def encode_records(self, roles, fillers, weights=None, threads: int | None = None) -> np.ndarray:
+        """Role–filler records from ``(n, p)`` tables of codebook ids; see :func:`deltaform.encoding.encode_records`."""
+        from deltaform.encoding import encode_records
+
+        return encode_records(self, roles, fillers, weights, threads)
