@@ -1,8 +1,9 @@
-"""Shared fixtures of the test suite: SIMD paths and a fast hypothesis profile."""
+"""Shared fixtures of the test suite: SIMD paths and the hypothesis settings of the core tests."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Iterator
 
 import pytest
@@ -10,15 +11,15 @@ from hypothesis import HealthCheck, settings
 
 import deltaform
 
-# Few examples each: the suite runs on a small shared machine. CI may raise it
-# with HYPOTHESIS_PROFILE=ci.
-settings.register_profile(
-    "default", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+# For the core's property tests: few examples (the suite runs on a small
+# shared machine; HYPOTHESIS_PROFILE=ci asks for more), no deadline (shared
+# CPUs make timings noisy), and the SIMD-path fixture is meant to span all
+# examples of a test. Applied per test, so other test files keep their own.
+core_settings = settings(
+    max_examples=200 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
 
 SIMD_PATHS = deltaform.supported_simd_paths()
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import deltaform
 import reference_numpy as R
+from conftest import core_settings
 
 ALGEBRAS = ["fhrr", "map", "bsc"]
 
@@ -24,6 +25,7 @@ def close_or_equal(algebra: str, got: np.ndarray, want: np.ndarray, atol: float 
 
 
 @pytest.mark.parametrize("algebra", ALGEBRAS)
+@core_settings
 @given(seed=st.integers(0, 2**32), dim_words=st.integers(1, 8))
 def test_unbind_undoes_bind(algebra: str, seed: int, dim_words: int) -> None:
     space = deltaform.Space(64 * dim_words, algebra, seed=seed)
@@ -36,6 +38,7 @@ def test_unbind_undoes_bind(algebra: str, seed: int, dim_words: int) -> None:
 
 
 @pytest.mark.parametrize("algebra", ALGEBRAS)
+@core_settings
 @given(seed=st.integers(0, 2**32))
 def test_bind_commutative_and_associative(algebra: str, seed: int) -> None:
     space = deltaform.Space(256, algebra, seed=seed)
@@ -62,6 +65,7 @@ def test_inverse_gives_identity(algebra: str) -> None:
 
 
 @pytest.mark.parametrize("algebra", ALGEBRAS)
+@core_settings
 @given(k=st.integers(-(2**40), 2**40), j=st.integers(-5000, 5000))
 def test_permute_round_trip_is_exact(algebra: str, k: int, j: int) -> None:
     dim = 192 if algebra == "bsc" else 100

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import deltaform
 import reference_numpy as R
+from conftest import core_settings
 
 NAMES = ["вода", "огонь", "объект", "ёжик", "water", "fire", "object", "Hello, world", "a", "", "水", "x y z"]
 
@@ -129,6 +130,7 @@ def test_atoms_odd_dims_match_reference(algebra: str, dim: int) -> None:
         assert_atom_matches_reference(algebra, space.atom(name), R.atom(algebra, dim, 5, name))
 
 
+@core_settings
 @given(name=st.text(max_size=12), seed=st.integers(0, 2**64 - 1))
 def test_any_name_matches_reference(name: str, seed: int) -> None:
     for algebra, dim in [("map", 100), ("bsc", 128), ("fhrr", 32)]:
