@@ -30,10 +30,15 @@ def data(space: deltaform.Space, n: int, seed: int) -> np.ndarray:
 
 
 def all_results(space: deltaform.Space, threads: int) -> list[np.ndarray]:
-    """Every batch operation, sized so that 2 threads really split the work."""
-    A, B = data(space, 160, 1), data(space, 160, 2)
-    wide = data(deltaform.Space(8192, space.algebra), 4, 3)  # few groups, many columns: the column split
-    wide_space = deltaform.Space(8192, space.algebra)
+    """Every batch operation, sized so that 2 threads really split the work
+    (the core keeps at least 64 KiB of vectors per thread)."""
+    bsc = space.algebra == "bsc"
+    n = 2000 if bsc else 160
+    A, B = data(space, n, 1), data(space, n, 2)
+    # one group of many columns: bundle splits the columns over threads
+    wide_space = deltaform.Space(32768 if bsc else 8192, space.algebra)
+    wide = data(wide_space, 64 if bsc else 4, 3)
+    wide_w = np.linspace(-1.0, 2.0, len(wide)).astype(np.float32)
     G = data(space, 6 * 5, 4).reshape(6, 5, space.width)
     w = np.linspace(-1.0, 2.0, 5).astype(np.float32)
     X = data(space, 1001, 5)
@@ -47,8 +52,8 @@ def all_results(space: deltaform.Space, threads: int) -> list[np.ndarray]:
         space.bundle(G, w, threads=threads),
         space.bundle(G, np.tile(w, (6, 1)), threads=threads),
         wide_space.bundle(wide, threads=threads),
-        wide_space.bundle(wide, w[:4], threads=threads),
-        space.random(600, seed=3, threads=threads),
+        wide_space.bundle(wide, wide_w, threads=threads),
+        space.random(n, seed=3, threads=threads),
         space.atoms([f"слово {i}" for i in range(600)], threads=threads),
     ]
     for nq in (1, 7):
