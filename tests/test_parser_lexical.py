@@ -115,3 +115,7 @@ def test_weights():
     assert parse_expr("1e-3*x").weight == 0.001
     assert parse_expr("1.5E+2 * x").weight == 150.0
     assert str(parse_expr("0.50*x")) == "0.5*x"
+    for text in ["5e-324", "2.2250738585072014e-308", "1.7976931348623157e+308"]:
+        assert parse_expr(text + "*x").weight == float(text)
+    with pytest.raises(FormulaError, match="out of range"):
+        parse_expr("1e-400*x")

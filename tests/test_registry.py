@@ -172,3 +172,17 @@ def test_long_chains_do_not_recurse():
     assert order[0] == f"Δ{n}" and order[-1] == "Δ0"
     reg.add(f"Δ{n + 1} = Δ0\nΔ{n} = Δ{n + 1}")  # a redefinition, ignored for lookups
     assert len(reg.check()) == 1
+
+
+def test_the_built_in_corpus_is_consistent():
+    from importlib import resources
+    from pathlib import Path
+
+    files = sorted(Path(str(resources.files("deltaform") / "data")).glob("*.df"))
+    if not files:
+        pytest.skip("this install has no built-in corpus")
+    reg = Registry()
+    for path in files:
+        assert reg.add_file(path).errors == []
+    assert [str(e) for e in reg.check()] == []
+    assert len(reg.order()) == len(reg)
