@@ -34,6 +34,19 @@ class Registry(_core.Registry):
     redefinitions and misplaced variables as positioned :class:`FormulaError` s.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The encoder's view of the same documents (Space.encode(..., registry=reg)).
+        self._scope = _core.EncodeScope()
+
+    def add_document(self, document) -> None:
+        super().add_document(document)
+        self._scope.add_document(document)
+
+    def encode_scope(self) -> "_core.EncodeScope":
+        """What the encoder resolves references against: this registry's definitions."""
+        return self._scope
+
     def add(self, source: Source, filename: str = "<string>") -> ParseResult:
         """Adds a parse result, formula text, a statement or several statements.
 
