@@ -55,7 +55,7 @@ def add_command(
                 failed += bool(report.errors)
                 span = f" ({report.added[0]} … {report.added[-1]})" if report.added else ""
                 console.print(f"{item}: {len(report.added)} formulas{span}, {report.schemas} schemas added; "
-                              f"{len(report.errors)} bad lines", markup=False)
+                              f"{len(report.errors)} bad lines", markup=False, soft_wrap=True)
             else:
                 texts.append(item)
         if texts:
@@ -118,7 +118,8 @@ def show_command(
         console.print(e.formula, markup=False, soft_wrap=True)
         where = f"{e.source}:{e.line}" if e.source else "(no source)"
         state = "current" if e.current else "replaced"
-        console.print(f"  version {e.version} ({state}), {e.kind}, row {e.row}, from {where}", markup=False)
+        console.print(f"  version {e.version} ({state}), {e.kind}, row {e.row}, from {where}", markup=False,
+                      soft_wrap=True)
         if e.facts.atoms:
             console.print(f"  atoms: {', '.join(e.facts.atoms)}", markup=False, soft_wrap=True)
         if e.facts.inherited:
@@ -133,10 +134,10 @@ def stats_command(memory: Path = MemoryArgument,
     """Counts, space, size on disk and index state of MEMORY."""
     st = _open(memory).stats()
     if as_json:
-        console.print(json.dumps(st, ensure_ascii=False), markup=False)
+        console.print(json.dumps(st, ensure_ascii=False), markup=False, soft_wrap=True)
         return
     for key, value in st.items():
-        console.print(f"{key:18s} {value}", markup=False)
+        console.print(f"{key:18s} {value}", markup=False, soft_wrap=True)
 
 
 @app.command("export")
@@ -151,4 +152,4 @@ def export_command(
         n = _open(memory).export(output, vectors=vectors, history=history)
     except ValueError as e:
         fail(str(e))
-    console.print(f"{output}: {n} formulas", markup=False)
+    console.print(f"{output}: {n} formulas", markup=False, soft_wrap=True)
