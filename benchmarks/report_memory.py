@@ -120,7 +120,7 @@ def load_navec() -> tuple[list[str], np.ndarray]:
     return list(nv.vocab.words), np.ascontiguousarray(nv.pq.unpack(), dtype=np.float32)
 
 
-def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: list[int]) -> dict:
+def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: list[int], rounds_n: int = 5) -> dict:
     import hnswlib
     words, X = load_navec()
     rng = np.random.default_rng(0)
@@ -133,48 +133,75 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
     out: dict = {"rows": len(Xb), "queries": len(Q), "dim": X.shape[1], "M": M, "ef_construction": efc}
 
     path = os.path.join(work, "navec")
-    mem = df.Memory.create(path, space, M=M, ef_construction=efc, exact_threshold=1000)
-    for i in range(0, len(Xb), 50_000):
-        part = base[i:i + 50_000]
-        mem.add_vectors(Xb[i:i + 50_000], ['"' + words[j].replace("\\", "\\\\").replace('"', '\\"') + '"'
-                                           for j in part], atoms=[[words[j]] for j in part])
-    t = time.perf_counter()
-    mem.build_index()
-    out["memory_build_s"] = time.perf_counter() - t
-
-    raw = hnswlib.Index(space="cosine", dim=X.shape[1])
-    raw.init_index(max_elements=len(Xb), M=M, ef_construction=efc, random_seed=100)
-    t = time.perf_counter()
-    raw.add_items(Xb, np.arange(len(Xb)))
-    out["raw_build_s"] = time.perf_counter() - t
+    raw_path = os.path.join(work, "navec_raw.hnsw")
+    reuse = os.path.exists(os.path.join(path, "catalog.sqlite")) and os.path.exists(raw_path)
+    if reuse:   # built by an earlier run with the same --workdir
+        mem = df.Memory.open(path, exact_threshold=1000)
+        mem.build_index()          # loads the saved index; adds nothing
+        raw = hnswlib.Index(space="cosine", dim=X.shape[1])
+        raw.load_index(raw_path)
+        out["reused_indexes"] = True
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+        mem = df.Memory.create(path, space, M=M, ef_construction=efc, exact_threshold=1000)
+        for i in range(0, len(Xb), 50_000):
+            part = base[i:i + 50_000]
+            mem.add_vectors(Xb[i:i + 50_000], ['"' + words[j].replace("\\", "\\\\").replace('"', '\\"') + '"'
+                                               for j in part], atoms=[[words[j]] for j in part])
+        t = time.perf_counter()
+        mem.build_index()
+        out["memory_build_s"] = time.perf_counter() - t
+        mem.save_index()
+        raw = hnswlib.Index(space="cosine", dim=X.shape[1])
+        raw.init_index(max_elements=len(Xb), M=M, ef_construction=efc, random_seed=100)
+        t = time.perf_counter()
+        raw.add_items(Xb, np.arange(len(Xb)))
+        out["raw_build_s"] = time.perf_counter() - t
+        raw.save_index(raw_path)
+    assert mem.stats()["index_rows"] == len(Xb)
 
     exact_rows, _ = mem.search(Q, k=10, exact=True)
-    out["by_ef"] = []
-    for ef in efs:
-        t = time.perf_counter()
-        mrows, _ = mem.search(Q, k=10, exact=False, ef=ef)
-        mem_batch = len(Q) / (time.perf_counter() - t)
+    rec = lambda got: float(np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact_rows)]))  # noqa: E731
+    single = Q[:200]
+
+    def mem_batch(ef):
+        return mem.search(Q, k=10, exact=False, ef=ef)[0]
+
+    def raw_batch(ef):
         raw.set_ef(ef)
-        t = time.perf_counter()
-        rlabels, _ = raw.knn_query(Q, k=10)
-        raw_batch = len(Q) / (time.perf_counter() - t)
-        single = Q[:200]
-        t = time.perf_counter()
+        return raw.knn_query(Q, k=10)[0]
+
+    def mem_single(ef):
         for q in single:
             mem.search(q, k=10, exact=False, ef=ef)
-        mem_single = len(single) / (time.perf_counter() - t)
-        t = time.perf_counter()
+
+    def raw_single(ef):
+        raw.set_ef(ef)
         for q in single:
             raw.knn_query(q, k=10)
-        raw_single = len(single) / (time.perf_counter() - t)
-        rec = lambda got: float(np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact_rows)]))  # noqa: E731
+
+    def qps(fn, ef, n):
+        t = time.perf_counter()
+        fn(ef)
+        return n / (time.perf_counter() - t)
+
+    out["by_ef"] = []
+    for ef in efs:
+        # The machine is shared: alternate the two, several rounds, and compare medians.
+        rounds = {"mb": [], "rb": [], "ms": [], "rs": []}
+        for _ in range(rounds_n):
+            rounds["mb"].append(qps(mem_batch, ef, len(Q)))
+            rounds["rb"].append(qps(raw_batch, ef, len(Q)))
+            rounds["ms"].append(qps(mem_single, ef, len(single)))
+            rounds["rs"].append(qps(raw_single, ef, len(single)))
+        med = {key: float(np.median(v)) for key, v in rounds.items()}
         out["by_ef"].append({
-            "ef": ef, "memory_recall@10": rec(mrows), "raw_recall@10": rec(rlabels),
-            "memory_qps_batch": mem_batch, "raw_qps_batch": raw_batch, "batch_ratio": mem_batch / raw_batch,
-            "memory_qps_single": mem_single, "raw_qps_single": raw_single, "single_ratio": mem_single / raw_single,
+            "ef": ef, "memory_recall@10": rec(mem_batch(ef)), "raw_recall@10": rec(raw_batch(ef)),
+            "memory_qps_batch": med["mb"], "raw_qps_batch": med["rb"], "batch_ratio": med["mb"] / med["rb"],
+            "memory_qps_single": med["ms"], "raw_qps_single": med["rs"], "single_ratio": med["ms"] / med["rs"],
+            "rounds": rounds_n,
         })
     mem.close()
-    shutil.rmtree(path)
     return out
 
 
@@ -235,7 +262,9 @@ def markdown(r: dict) -> str:
         n = r["navec"]
         out += [f"## navec ({n['rows']:,} x {n['dim']}, {n['queries']} held-out queries, M={n['M']}, "
                 f"ef_construction={n['ef_construction']})", "",
-                f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s", "",
+                (f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s"
+                 if "memory_build_s" in n else "indexes reused from an earlier run") + "; qps: median of "
+                f"{n['by_ef'][0]['rounds']} alternating rounds", "",
                 "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw (ratio) |",
                 "|---|---|---|---|---|"]
         for e in n["by_ef"]:
