@@ -41,8 +41,7 @@ CREATE TABLE formulas(
     encoded INTEGER NOT NULL       -- 1: the vector is the encoder's output for expr (so it can be re-made)
 );
 CREATE UNIQUE INDEX formulas_address ON formulas(address, version);
-CREATE INDEX formulas_source ON formulas(source);
-CREATE TABLE postings(             -- filter terms ('a:atom', 's:schema', 'r:role'): the rows of one batch
+CREATE TABLE postings(             -- filter terms ('a:atom', 's:schema', 'r:role', 'f:source'): the rows of one batch
     term  TEXT    NOT NULL,          -- that contain the term, as little-endian int64 (one entry per term and
     batch INTEGER NOT NULL,          -- batch, so a bulk load writes few index pages, not one per row)
     rows  BLOB    NOT NULL,
@@ -211,12 +210,15 @@ class Catalog:
             "SELECT rows FROM postings WHERE term=? ORDER BY batch", (term,))]
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
-    def rows_from_source(self, source: str) -> list[int]:
+    def rows_from_source(self, source: str) -> np.ndarray:
+        """Rows added from ``source`` (an exact path, or a glob pattern with * ? [)."""
         if any(c in source for c in "*?["):
-            sql, arg = "SELECT row FROM formulas WHERE source GLOB ?", source
+            terms = [t for (t,) in self.con.execute(
+                "SELECT DISTINCT term FROM postings WHERE term GLOB ?", ("f:" + source,))]
         else:
-            sql, arg = "SELECT row FROM formulas WHERE source = ?", source
-        return [r for (r,) in self.con.execute(sql, (arg,))]
+            terms = ["f:" + source]
+        parts = [self.term_rows(t) for t in terms]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def counts(self) -> dict[str, int]:
         con = self.con

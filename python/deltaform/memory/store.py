@@ -427,6 +427,9 @@ class WriteSession:
                 n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1",
                                           (a,)).rowcount
         con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})", formula_rows)
+        if batch.sources is not None:   # the source of each row is a term too ('f:path')
+            term_rows.extend(("f:" + src, first + j) for j, i in enumerate(keep)
+                             if (src := batch.sources[i]) is not None)
         if term_rows:
             postings: dict[str, list[int]] = {}
             for t, row in term_rows:
