@@ -19,6 +19,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+from array import array
+from collections import defaultdict
 import sqlite3
 import time
 import uuid
@@ -431,12 +434,14 @@ class WriteSession:
             term_rows.extend(("f:" + src, first + j) for j, i in enumerate(keep)
                              if (src := batch.sources[i]) is not None)
         if term_rows:
-            postings: dict[str, list[int]] = {}
+            postings: defaultdict[str, array] = defaultdict(lambda: array("q"))
             for t, row in term_rows:
-                postings.setdefault(t, []).append(row)
+                postings[t].append(row)   # rows come in increasing order; a repeat is harmless to a mask
+            if sys.byteorder != "little":
+                for a in postings.values():
+                    a.byteswap()
             con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
-                            [(t, batch_id, np.unique(np.asarray(r, dtype="<i8")).tobytes())
-                             for t, r in postings.items()])
+                            [(t, batch_id, a.tobytes()) for t, a in postings.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
             con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
