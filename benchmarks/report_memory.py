@@ -120,7 +120,7 @@ def load_navec() -> tuple[list[str], np.ndarray]:
     return list(nv.vocab.words), np.ascontiguousarray(nv.pq.unpack(), dtype=np.float32)
 
 
-def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: list[int], rounds_n: int = 5) -> dict:
+def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: list[int], rounds_n: int = 7) -> dict:
     import hnswlib
     words, X = load_navec()
     rng = np.random.default_rng(0)
@@ -180,6 +180,13 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
         for q in single:
             raw.knn_query(q, k=10)
 
+    own = mem._index._index   # the memory's own hnswlib object, called directly: the wrapper's cost alone
+
+    def own_single(ef):
+        own.set_ef(ef)
+        for q in single:
+            own.knn_query(q, k=10)
+
     def qps(fn, ef, n):
         t = time.perf_counter()
         fn(ef)
@@ -188,17 +195,20 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
     out["by_ef"] = []
     for ef in efs:
         # The machine is shared: alternate the two, several rounds, and compare medians.
-        rounds = {"mb": [], "rb": [], "ms": [], "rs": []}
+        rounds = {"mb": [], "rb": [], "ms": [], "rs": [], "os": []}
         for _ in range(rounds_n):
             rounds["mb"].append(qps(mem_batch, ef, len(Q)))
             rounds["rb"].append(qps(raw_batch, ef, len(Q)))
             rounds["ms"].append(qps(mem_single, ef, len(single)))
             rounds["rs"].append(qps(raw_single, ef, len(single)))
+            rounds["os"].append(qps(own_single, ef, len(single)))
         med = {key: float(np.median(v)) for key, v in rounds.items()}
         out["by_ef"].append({
             "ef": ef, "memory_recall@10": rec(mem_batch(ef)), "raw_recall@10": rec(raw_batch(ef)),
             "memory_qps_batch": med["mb"], "raw_qps_batch": med["rb"], "batch_ratio": med["mb"] / med["rb"],
             "memory_qps_single": med["ms"], "raw_qps_single": med["rs"], "single_ratio": med["ms"] / med["rs"],
+            "own_index_direct_qps_single": med["os"], "wrapper_ratio": med["ms"] / med["os"],
+            "wrapper_overhead_us": (1 / med["ms"] - 1 / med["os"]) * 1e6,
             "rounds": rounds_n,
         })
     mem.close()
@@ -265,12 +275,14 @@ def markdown(r: dict) -> str:
                 (f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s"
                  if "memory_build_s" in n else "indexes reused from an earlier run") + "; qps: median of "
                 f"{n['by_ef'][0]['rounds']} alternating rounds", "",
-                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw (ratio) |",
-                "|---|---|---|---|---|"]
+                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw "
+                "(ratio) | single: memory vs its own index called directly (overhead) |",
+                "|---|---|---|---|---|---|"]
         for e in n["by_ef"]:
             out.append(f"| {e['ef']} | {e['memory_recall@10']:.3f} | {e['raw_recall@10']:.3f} | "
                        f"{e['memory_qps_batch']:,.0f} / {e['raw_qps_batch']:,.0f} ({e['batch_ratio']:.2f}) | "
-                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}) |")
+                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}) | "
+                       f"{e['wrapper_ratio']:.2f} ({e['wrapper_overhead_us']:.0f} µs/query) |")
         out.append("")
     if "switch" in r:
         s = r["switch"]

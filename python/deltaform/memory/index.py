@@ -48,6 +48,8 @@ def to_index_space(algebra: str, dim: int, rows: np.ndarray) -> np.ndarray:
     if algebra == "bsc":
         bits = np.unpackbits(np.asarray(rows, dtype=np.uint8), axis=-1, bitorder="little")[..., :dim]
         return (1.0 - 2.0 * bits.astype(np.float32)).astype(np.float32)
+    if rows.dtype == np.float32 and rows.flags.c_contiguous:
+        return rows
     return np.ascontiguousarray(rows, dtype=np.float32)
 
 
