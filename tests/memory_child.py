@@ -28,7 +28,7 @@ def write(path: str, first: int, count: int, size: int) -> None:
 def read(path: str, stopfile: str) -> None:
     mem = df.Memory.open(path, readonly=True)
     space = mem.space
-    checks = searches = 0
+    checks = searches = found = 0
     rng = np.random.default_rng(os.getpid())
     while not os.path.exists(stopfile) or searches < 5:
         batches = committed_batches(mem)
@@ -42,16 +42,23 @@ def read(path: str, stopfile: str) -> None:
         assert len(X) >= first + rows, (len(X), first, rows)
         np.testing.assert_array_equal(X[first:first + rows], batch_vectors(space, b, size))
         checks += 1
-        # Search for a few stored vectors of any visible batch: each finds itself, with its formula.
+        # Search for stored vectors of visible batches. Exact search finds each one itself; the
+        # index (approximate) nearly always does; every hit shows the formula of its own row.
         picks = rng.choice(sorted(batches), size=3)
         for pb in picks:
             f, n = batches[int(pb)]
             i = int(rng.integers(n))
-            hits = mem.recall(batch_vectors(space, int(pb), n)[i], k=3)
-            assert hits[0].row == f + i, (hits[0], f + i)
-            assert hits[0].formula.endswith(f"= b{int(pb)} + i{i} = batch {int(pb)}"), hits[0]
+            v = batch_vectors(space, int(pb), n)[i]
+            exact = mem.recall(v, k=1, exact=True)[0]
+            assert exact.row == f + i, (exact, f + i)
+            for h in mem.recall(v, k=3, exact=False):
+                hb = next(b for b, (bf, bn) in batches.items() if bf <= h.row < bf + bn) \
+                    if h.row < first + rows else None
+                if hb is not None:
+                    assert h.formula.endswith(f"= b{hb} + i{h.row - batches[hb][0]} = batch {hb}"), h
+            found += mem.recall(v, k=1, exact=False)[0].row == f + i
             searches += 1
-    print(f"ok {checks} {searches}", flush=True)
+    print(f"ok {checks} {searches} {found}", flush=True)
 
 
 if __name__ == "__main__":
