@@ -79,15 +79,7 @@ void bundle(const SpaceParams& p, const void* X, std::size_t groups, std::size_t
       std::vector<float> acc((c1 - c0) * 64, 0.0f);
       for (std::size_t i = 0; i < m; ++i) k.axpy_bits(weight(g, i), base + i * w + c0, acc.data(), (c1 - c0) * 64);
       std::uint64_t* dst = static_cast<std::uint64_t*>(out) + g * w;
-      for (std::size_t c = c0; c < c1; ++c) {
-        std::uint64_t word = 0;
-        for (int b = 0; b < 64; ++b) {
-          float s = acc[(c - c0) * 64 + b];
-          std::uint64_t bit = s < 0.0f ? 1u : (s > 0.0f ? 0u : ((tie[c] >> b) & 1u));
-          word |= bit << b;
-        }
-        dst[c] = word;
-      }
+      k.sign_bits(acc.data(), tie + c0, dst + c0, c1 - c0);
     } else {
       const float* base = static_cast<const float*>(X) + g * m * w;
       float* dst = static_cast<float*>(out) + g * w;

@@ -68,13 +68,90 @@ void axpy(float w, const float* __restrict x, float* __restrict acc, size_t n) {
   for (size_t i = 0; i < n; ++i) acc[i] = acc[i] + w * x[i];
 }
 
+// The same IEEE addition as the scalar loop, acc + (bit ? -w : w), with the
+// addend chosen by a mask instead of a branch.
 void axpy_bits(float w, const uint64_t* __restrict x, float* __restrict acc, size_t nbits) {
   const float neg = -w;
+#if defined(__AVX512F__)
+  const __m512 wv = _mm512_set1_ps(w), nv = _mm512_set1_ps(neg);
+  for (size_t j = 0; j < nbits / 64; ++j) {
+    uint64_t word = x[j];
+    float* a = acc + j * 64;
+    for (int h = 0; h < 4; ++h) {
+      const __mmask16 m = __mmask16(word >> (16 * h));
+      const __m512 add = _mm512_mask_blend_ps(m, wv, nv);
+      _mm512_storeu_ps(a + 16 * h, _mm512_add_ps(_mm512_loadu_ps(a + 16 * h), add));
+    }
+  }
+#elif defined(__AVX2__)
+  const __m256 wv = _mm256_set1_ps(w), nv = _mm256_set1_ps(neg);
+  const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  for (size_t j = 0; j < nbits / 64; ++j) {
+    uint64_t word = x[j];
+    float* a = acc + j * 64;
+    for (int h = 0; h < 8; ++h) {
+      const __m256i byte = _mm256_set1_epi32(int((word >> (8 * h)) & 0xffu));
+      const __m256 set = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(byte, lane_bit), lane_bit));
+      const __m256 add = _mm256_blendv_ps(wv, nv, set);
+      _mm256_storeu_ps(a + 8 * h, _mm256_add_ps(_mm256_loadu_ps(a + 8 * h), add));
+    }
+  }
+#else
   for (size_t j = 0; j < nbits / 64; ++j) {
     uint64_t word = x[j];
     float* a = acc + j * 64;
     for (int b = 0; b < 64; ++b) a[b] = a[b] + (((word >> b) & 1u) ? neg : w);
   }
+#endif
+}
+
+void sign_bits(const float* acc, const uint64_t* tie, uint64_t* out, size_t words) {
+#if defined(__AVX512F__)
+  const __m512 zero = _mm512_setzero_ps();
+  for (size_t j = 0; j < words; ++j) {
+    uint64_t word = 0;
+    for (int h = 0; h < 4; ++h) {
+      const __m512 s = _mm512_loadu_ps(acc + j * 64 + 16 * h);
+      const uint64_t lt = _mm512_cmp_ps_mask(s, zero, _CMP_LT_OQ), eq = _mm512_cmp_ps_mask(s, zero, _CMP_EQ_OQ);
+      word |= (lt | (eq & (tie[j] >> (16 * h)))) << (16 * h);
+    }
+    out[j] = word;
+  }
+#elif defined(__AVX2__)
+  const __m256 zero = _mm256_setzero_ps();
+  for (size_t j = 0; j < words; ++j) {
+    uint64_t word = 0;
+    for (int h = 0; h < 8; ++h) {
+      const __m256 s = _mm256_loadu_ps(acc + j * 64 + 8 * h);
+      const uint64_t lt = uint64_t(_mm256_movemask_ps(_mm256_cmp_ps(s, zero, _CMP_LT_OQ)));
+      const uint64_t eq = uint64_t(_mm256_movemask_ps(_mm256_cmp_ps(s, zero, _CMP_EQ_OQ)));
+      word |= ((lt | (eq & (tie[j] >> (8 * h)))) & 0xffu) << (8 * h);
+    }
+    out[j] = word;
+  }
+#else
+  for (size_t j = 0; j < words; ++j) {
+    uint64_t word = 0;
+    for (int b = 0; b < 64; ++b) {
+      const float s = acc[j * 64 + b];
+      const uint64_t bit = s < 0.0f ? 1u : (s > 0.0f ? 0u : ((tie[j] >> b) & 1u));
+      word |= bit << b;
+    }
+    out[j] = word;
+  }
+#endif
+}
+
+// NaN and infinity are the floats whose exponent bits are all ones. Integer
+// tests vectorise on every path (a float sum would be one dependent chain).
+bool all_finite(const float* x, size_t n) {
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    bad |= uint32_t((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return bad == 0;
 }
 
 // ------------------------------------------------------------------ scores
@@ -482,7 +559,7 @@ const KernelTable& DF_ISA() {
   namespace k = deltaform::isa_impl::DF_ISA;
   static const KernelTable table{
       Isa::DF_ISA, DF_ISA_NAME,
-      k::mul, k::cmul, k::xor_words, k::axpy, k::axpy_bits,
+      k::mul, k::cmul, k::xor_words, k::axpy, k::axpy_bits, k::sign_bits, k::all_finite,
       k::dot, k::scan_dot, k::block_dot, k::hamming, k::block_hamming,
   };
   return table;

@@ -1,0 +1,64 @@
+"""bsc bundle and the finite-input check on every SIMD path.
+
+Vector kernels must give the same bits on every path; the bsc bundle is
+also checked against a numpy model of the weighted majority.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaform as df
+
+PATHS = df.supported_simd_paths()
+
+
+def on_path(name: str, fn):
+    before = df.simd_path()
+    df.set_simd_path(name)
+    try:
+        return fn()
+    finally:
+        df.set_simd_path(before)
+
+
+def numpy_weighted_majority(groups: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bits where the float32 sum is non-zero, mask of the non-tied bits), summed in input order."""
+    bits = np.unpackbits(groups, axis=-1, bitorder="little").astype(bool)  # (g, m, dim)
+    acc = np.zeros((groups.shape[0], bits.shape[-1]), dtype=np.float32)
+    for i in range(groups.shape[1]):
+        w = weights[:, i : i + 1] if weights.ndim == 2 else np.float32(weights[i])
+        acc = acc + np.where(bits[:, i], -w, w).astype(np.float32)
+    return np.packbits(acc < 0, axis=-1, bitorder="little"), np.packbits(acc != 0, axis=-1, bitorder="little")
+
+
+@pytest.mark.parametrize("dim", [64, 192, 1024])
+@pytest.mark.parametrize("m", [1, 2, 4, 7])
+def test_bsc_bundle_weighted_majority(dim, m):
+    s = df.Space(dim=dim, algebra="bsc", seed=11)
+    g = s.random(5 * m, seed=dim + m).reshape(5, m, dim // 8)
+    rng = np.random.default_rng(m)
+    weights = rng.choice(np.float32([0.5, 1.0, 1.5, 2.0]), size=(5, m)).astype(np.float32)
+    outs = {p: on_path(p, lambda: s.bundle(g, weights)) for p in PATHS}
+    for p in PATHS:
+        np.testing.assert_array_equal(outs[p], outs["scalar"], err_msg=f"path {p}")
+    expect, decided = numpy_weighted_majority(g, weights)
+    np.testing.assert_array_equal(outs["scalar"] & decided, expect & decided)
+    if m in (2, 4):  # even counts of equal weights leave ties: those bits come from the tie vector
+        unit = {p: on_path(p, lambda: s.bundle(g)) for p in PATHS}
+        for p in PATHS:
+            np.testing.assert_array_equal(unit[p], unit["scalar"], err_msg=f"path {p}")
+
+
+@pytest.mark.parametrize("algebra", ["fhrr", "map"])
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_is_named(algebra, path, bad):
+    s = df.Space(dim=40, algebra=algebra, seed=1)
+    a = s.random(3, seed=1)
+    b = s.random(3, seed=2)
+    on_path(path, lambda: s.bind(a, b))  # finite: fine
+    b[2, 17] = bad
+    with pytest.raises(ValueError, match=r"b contains .* at flat index " + str(2 * s.width + 17)):
+        on_path(path, lambda: s.bind(a, b))
