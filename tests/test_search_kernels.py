@@ -89,3 +89,30 @@ def test_single_query_and_batch_agree(simd_path):
         one_idx, one_score = s.topk(Q[i], X, k=5)
         np.testing.assert_array_equal(one_idx, batch_idx[i])
         np.testing.assert_allclose(one_score, batch_score[i], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_many_blocks_any_thread_count(threads):
+    # Rows span several ~1 MiB blocks, which threads take in any order: the
+    # answer must not depend on that (nor on the thread count), masks included.
+    s = df.Space(dim=1024, algebra="map", seed=2)
+    X = s.random(1100, seed=1)  # 4 KiB rows: 256 rows per block, 5 blocks
+    Q = s.random(3, seed=2)
+    mask = np.random.default_rng(0).random(1100) < 0.7
+    idx, score = s.topk(Q, X, k=12, mask=mask, normalize=False, threads=threads)
+    full = Q.astype(np.float64) @ X.T.astype(np.float64)
+    full[:, ~mask] = -np.inf
+    ref_idx, ref_score = reference_topk(full, 12)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_array_equal(score, ref_score.astype(np.float32))
+    one_idx, one_score = s.topk(Q[1], X, k=12, mask=mask, normalize=False, threads=threads)
+    np.testing.assert_array_equal(one_idx, ref_idx[1])
+
+    b = df.Space(dim=8192, algebra="bsc", seed=3)
+    B = b.random(2500, seed=4)  # 1 KiB rows: 1024 rows per block, 3 blocks
+    bq = b.random(2, seed=5)
+    bidx, _ = b.topk(bq, B, k=7, threads=threads)
+    bits_q = np.unpackbits(bq, axis=1).astype(np.int64)
+    bits_x = np.unpackbits(B, axis=1).astype(np.int64)
+    distance = bits_q @ (1 - bits_x).T + (1 - bits_q) @ bits_x.T
+    np.testing.assert_array_equal(bidx, reference_topk(-distance.astype(np.float64), 7)[0])
