@@ -62,3 +62,19 @@ def test_non_finite_input_is_named(algebra, path, bad):
     b[2, 17] = bad
     with pytest.raises(ValueError, match=r"b contains .* at flat index " + str(2 * s.width + 17)):
         on_path(path, lambda: s.bind(a, b))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_non_finite_found_in_a_large_batch(threads):
+    # Over a million floats: the check is split over threads and must still see the last chunk.
+    s = df.Space(dim=1024, algebra="fhrr", seed=1)
+    a = s.random(600, seed=1)
+    b = s.random(600, seed=2)
+    b[599, 2047] = np.nan
+    with pytest.raises(ValueError, match=r"b contains NaN at flat index " + str(599 * 2048 + 2047)):
+        s.bind(a, b, threads=threads)
+    b[599, 2047] = 0.5
+    g = np.stack([a, b], axis=1)
+    g[0, 0, 3] = np.inf
+    with pytest.raises(ValueError, match=r"vectors contains infinity at flat index 3"):
+        s.bundle(g, threads=threads)

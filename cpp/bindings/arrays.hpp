@@ -30,12 +30,13 @@ std::size_t storage_columns(const SpaceParams& p);     // last-axis length in nu
 py::dtype storage_dtype(const SpaceParams& p);
 
 // Accepts (width,) or (n, width); with allow_3d also (g, m, width) (rows = g*m).
+// The finite check of a large batch is split over `threads` (0 = all cores).
 VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char* what, bool allow_3d = false,
-                         bool check_finite = true);
+                         bool check_finite = true, int threads = 1);
 // A new uninitialised array of `rows` vectors ((width,) when single).
 py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single);
 void* mutable_data(py::array& a);
 // Raises ValueError naming `what` when a float array holds NaN or infinity.
-void require_finite(const float* x, std::size_t n, const char* what);
+void require_finite(const float* x, std::size_t n, const char* what, int threads = 1);
 
 }  // namespace deltaform::bindings

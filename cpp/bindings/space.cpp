@@ -28,7 +28,7 @@ std::size_t broadcast_rows(const VectorBatch& a, const VectorBatch& b, const cha
 
 py::array bind_op(Space& s, const py::object& a, const py::object& b, int threads, bool unbind) {
   const auto& p = s.params();
-  auto A = vector_batch(p, a, "a"), B = vector_batch(p, b, "b");
+  auto A = vector_batch(p, a, "a", false, true, threads), B = vector_batch(p, b, "b", false, true, threads);
   std::size_t n = broadcast_rows(A, B, unbind ? "unbind" : "bind");
   py::array out = new_vectors(p, n, A.single && B.single);
   void* dst = mutable_data(out);
@@ -89,7 +89,7 @@ DF_BINDING(10, space) {
       .def("inverse",
            [](Space& s, py::object a, int threads) {
              const auto& p = s.params();
-             auto A = vector_batch(p, a, "a");
+             auto A = vector_batch(p, a, "a", false, true, threads);
              py::array out = new_vectors(p, A.rows, A.single);
              void* dst = mutable_data(out);
              py::gil_scoped_release nogil;
@@ -100,7 +100,7 @@ DF_BINDING(10, space) {
       .def("bundle",
            [](Space& s, py::object x, py::object weights, int threads) {
              const auto& p = s.params();
-             auto X = vector_batch(p, x, "vectors", true);
+             auto X = vector_batch(p, x, "vectors", true, true, threads);
              py::array arr = X.array;
              std::size_t groups = arr.ndim() == 3 ? std::size_t(arr.shape(0)) : 1;
              std::size_t m = arr.ndim() == 1 ? 1 : std::size_t(arr.shape(arr.ndim() - 2));
@@ -143,7 +143,7 @@ DF_BINDING(10, space) {
       .def("similarity",
            [](Space& s, py::object a, py::object b, int threads) -> py::object {
              const auto& p = s.params();
-             auto A = vector_batch(p, a, "a"), B = vector_batch(p, b, "b");
+             auto A = vector_batch(p, a, "a", false, true, threads), B = vector_batch(p, b, "b", false, true, threads);
              std::size_t n = broadcast_rows(A, B, "similarity");
              py::array_t<float> out{py::ssize_t(n)};
              float* dst = out.mutable_data();
