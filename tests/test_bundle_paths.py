@@ -78,3 +78,35 @@ def test_non_finite_found_in_a_large_batch(threads):
     g[0, 0, 3] = np.inf
     with pytest.raises(ValueError, match=r"vectors contains infinity at flat index 3"):
         s.bundle(g, threads=threads)
+
+
+@pytest.mark.parametrize("algebra", ["fhrr", "map"])
+def test_every_checked_op_rejects_non_finite_input(algebra):
+    s = df.Space(dim=64, algebra=algebra, seed=1)
+    a = s.random(4, seed=1)
+    bad = a.copy()
+    bad[1, 5] = np.inf
+    for call in (lambda: s.bind(a, bad), lambda: s.unbind(a, bad)):
+        with pytest.raises(ValueError, match=r"b contains infinity at flat index " + str(s.width + 5)):
+            call()
+    with pytest.raises(ValueError, match=r"a contains infinity"):
+        s.inverse(bad)
+    with pytest.raises(ValueError, match=r"a contains infinity"):
+        s.bind(bad, a[0])  # a batch against one vector
+    with pytest.raises(ValueError, match=r"b contains infinity"):
+        s.bind(a[1], bad[1])  # one vector with one vector
+    # a zero weight on the bad vector: 0 * inf is NaN, still caught
+    with pytest.raises(ValueError, match=r"vectors contains infinity"):
+        s.bundle(bad, weights=np.float32([1, 0, 1, 1]))
+    nan = a.copy()
+    nan[3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"vectors contains NaN at flat index " + str(3 * s.width)):
+        s.bundle(nan[None])
+
+
+def test_finite_inputs_that_overflow_are_accepted():
+    s = df.Space(dim=16, algebra="map", seed=1)
+    a = np.full((2, 16), 3e38, dtype=np.float32)
+    out = s.bind(a, a)
+    assert np.isinf(out).all()
+    assert np.isinf(s.bundle(a)).all()

@@ -79,6 +79,25 @@ VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char
   return b;
 }
 
+void require_finite_inputs_by_output(const SpaceParams& p, const void* out, std::size_t out_rows,
+                                     std::initializer_list<std::pair<const VectorBatch*, const char*>> inputs,
+                                     int threads) {
+  if (p.is_binary()) return;
+  if (out_rows > 0) {
+    const float* o = static_cast<const float*>(out);
+    const std::size_t n = out_rows * p.width();
+    constexpr std::size_t chunk = std::size_t(1) << 16;
+    std::atomic<bool> finite{true};
+    parallel_for((n + chunk - 1) / chunk, threads, 16, [&](std::size_t lo, std::size_t hi) {
+      const std::size_t b = lo * chunk, e = std::min(n, hi * chunk);
+      if (!kernels().all_finite(o + b, e - b)) finite.store(false, std::memory_order_relaxed);
+    });
+    if (finite.load()) return;
+  }
+  for (const auto& [batch, what] : inputs)
+    require_finite(static_cast<const float*>(batch->data), batch->rows * p.width(), what, threads);
+}
+
 py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single) {
   std::vector<py::ssize_t> shape;
   if (!single) shape.push_back(py::ssize_t(rows));

@@ -11,10 +11,13 @@
 namespace deltaform::ops {
 namespace {
 
-// Rows of work per thread below which threading costs more than it saves.
+// Rows of work per thread below which threading costs more than it saves:
+// starting a thread costs tens of microseconds (more on a busy machine), the
+// time these memory-bound loops take over about 1 MiB.
 std::size_t grain_rows(const SpaceParams& p) {
-  std::size_t bytes = p.bytes();
-  return bytes >= (1u << 16) ? 1 : (1u << 16) / bytes;
+  constexpr std::size_t min_bytes = std::size_t(1) << 20;
+  const std::size_t bytes = p.bytes();
+  return bytes >= min_bytes ? 1 : min_bytes / bytes;
 }
 
 template <class T>
