@@ -110,3 +110,20 @@ def test_finite_inputs_that_overflow_are_accepted():
     out = s.bind(a, a)
     assert np.isinf(out).all()
     assert np.isinf(s.bundle(a)).all()
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 8, 9, 16, 37])
+@pytest.mark.parametrize("groups", [1, 5])
+def test_bsc_unit_weights_match_the_weighted_path(m, groups):
+    # Without weights bsc bundle counts bits; with explicit weights of 1 it sums
+    # floats. Both must give the same bits, ties (even m) included.
+    s = df.Space(dim=192, algebra="bsc", seed=21)
+    g = s.random(groups * m, seed=m).reshape(groups, m, s.width)
+    counted = s.bundle(g)
+    summed = s.bundle(g, np.ones(m, dtype=np.float32))
+    np.testing.assert_array_equal(counted, summed)
+    ones = np.unpackbits(g, axis=-1, bitorder="little").sum(axis=1)
+    decided = 2 * ones != m
+    np.testing.assert_array_equal(np.unpackbits(counted, axis=-1, bitorder="little")[decided], (2 * ones > m)[decided])
+    if groups == 1:
+        np.testing.assert_array_equal(s.bundle(g[0]), counted[0])  # (m, width) input, threads over columns
