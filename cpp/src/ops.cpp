@@ -36,7 +36,10 @@ void bsc_majority_unit(const std::uint64_t* base, std::size_t m, std::size_t w, 
   std::size_t planes = 1;
   while ((std::size_t(1) << planes) <= m) ++planes;
   const std::size_t cols = c1 - c0;
-  std::vector<std::uint64_t> count(planes * cols, 0), carry(cols);
+  // per-thread scratch: a bundle of many small groups would otherwise allocate per group
+  static thread_local std::vector<std::uint64_t> count, carry;
+  count.assign(planes * cols, 0);
+  carry.resize(cols);
   for (std::size_t i = 0; i < m; ++i) {
     const std::uint64_t* x = base + i * w + c0;
     std::copy(x, x + cols, carry.begin());
@@ -122,7 +125,8 @@ void bundle(const SpaceParams& p, const void* X, std::size_t groups, std::size_t
                         static_cast<std::uint64_t*>(out) + g * w);
     } else if (p.algebra == Algebra::bsc) {
       const std::uint64_t* base = static_cast<const std::uint64_t*>(X) + g * m * w;
-      std::vector<float> acc((c1 - c0) * 64, 0.0f);
+      static thread_local std::vector<float> acc;
+      acc.assign((c1 - c0) * 64, 0.0f);
       for (std::size_t i = 0; i < m; ++i) k.axpy_bits(weight(g, i), base + i * w + c0, acc.data(), (c1 - c0) * 64);
       std::uint64_t* dst = static_cast<std::uint64_t*>(out) + g * w;
       k.sign_bits(acc.data(), tie + c0, dst + c0, c1 - c0);
