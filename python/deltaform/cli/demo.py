@@ -1,10 +1,17 @@
-"""deltaform demo: the whole path on the built-in corpus, shown step by step."""
+"""deltaform demo: the whole path on the built-in corpus, shown step by step.
+
+parse → encode → store (a memory on disk) → recall → decode, on every example
+of the source outline plus a few hundred Russian and English scenes.
+"""
 
 from __future__ import annotations
 
+import tempfile
+import time
+from contextlib import ExitStack
 from importlib import resources
+from pathlib import Path
 
-import numpy as np
 import typer
 from rich.panel import Panel
 from rich.table import Table
@@ -14,53 +21,83 @@ from deltaform.cli import app
 from deltaform.cli.common import AlgebraOption, DimOption, SeedOption, console, make_space
 from deltaform.formula import parse_file
 
+CORPUS = ("outline.df", "scenes_ru.df", "scenes_en.df")
+
+# (what to ask, how it is asked): formula text, an address, or plain words.
 QUERIES = [
     "вода + весна",
     "тревога → надежда",
-    "жар + вспышка",
     "образ: вода + эмоция: боль",
+    "Δ17",
+    "silence + light + memory",
 ]
 
+DECODE = ("Δ15", "Δ16", "Δ17", "Δ13")
 
-def corpus_path():
-    return resources.files("deltaform") / "data" / "outline.df"
+
+def corpus_files(stack: ExitStack) -> list[Path]:
+    root = resources.files("deltaform") / "data"
+    return [stack.enter_context(resources.as_file(root / name)) for name in CORPUS]
 
 
 @app.command("demo")
 def demo_command(
     dim: int = DimOption, algebra: str = AlgebraOption, seed: int = SeedOption,
     k: int = typer.Option(3, "-k", help="Neighbours to show per query."),
+    path: Path = typer.Option(None, "--path", help="Keep the memory in this new directory (default: a temporary one)."),
 ) -> None:
-    """Parse → encode → search the built-in corpus (every example of the source outline)."""
+    """Parse → encode → store → recall → decode on the built-in corpus (the source outline and its scenes)."""
+    from deltaform.memory import Memory
+
     space = make_space(dim, algebra, seed)
-    with resources.as_file(corpus_path()) as path:
-        parsed = parse_file(path)
-        encoded = space.encode_file(path)
-    console.rule("[bold]deltaform demo")
-    console.print(f"{space!r}: {len(parsed.statements)} statements from the built-in corpus\n")
+    with ExitStack() as stack:
+        files = corpus_files(stack)
+        where = path if path is not None else Path(stack.enter_context(tempfile.TemporaryDirectory())) / "memory"
+        console.rule("[bold]deltaform demo")
+        console.print(f"{space!r}; memory in {where}\n")
 
-    table = Table(title="parse → canonical form", show_lines=False)
-    table.add_column("line", justify="right", style="dim")
-    table.add_column("formula")
-    for located in parsed.statements:
-        table.add_row(str(located.line), to_text(located.statement))
-    console.print(table)
+        # 1. parse: the outline's examples in canonical form
+        parsed = parse_file(files[0])
+        table = Table(title="1. parse — the source outline in canonical form")
+        table.add_column("line", justify="right", style="dim")
+        table.add_column("formula")
+        for located in parsed.statements:
+            table.add_row(str(located.line), to_text(located.statement))
+        console.print(table)
 
-    rows = {int(line): i for i, line in enumerate(encoded.lines)}
-    kept = [loc for loc in parsed.statements if loc.line in rows]
-    matrix = encoded.vectors[[rows[loc.line] for loc in kept]]
-    console.print(
-        f"\nencode → {matrix.shape[0]} vectors of shape {matrix.shape[1:]} {matrix.dtype} "
-        f"(errors: {len(encoded.errors)})\n"
-    )
+        # 2–3. encode and store every file
+        memory = stack.enter_context(Memory.create(where, space))
+        console.print("\n[bold]2–3. encode → store[/bold]")
+        for f in files:
+            start = time.perf_counter()
+            report = memory.add_file(f)
+            took = time.perf_counter() - start
+            console.print(f"  {f.name}: {len(report.added)} formulas, {report.schemas} schemas, "
+                          f"{len(report.errors)} bad lines, {took:.2f} s", markup=False)
+        stats = memory.stats()
+        console.print(f"  the memory holds {stats.get('formulas', stats.get('count', '?'))} formulas "
+                      f"({space.width} × {space.dtype} each)\n", markup=False)
 
-    for query in QUERIES:
-        q = space.encode(query)
-        idx, score = space.topk(q, matrix, k=min(k, len(matrix)))
-        result = Table(show_header=True, box=None)
-        result.add_column("similarity", justify="right")
-        result.add_column("formula")
-        for i, s in zip(idx.tolist(), score.tolist()):
-            result.add_row(f"{s:+.3f}", to_text(kept[i].statement))
-        console.print(Panel(result, title=f"recall: {query}", expand=False))
+        # 4. recall
+        console.print("[bold]4. recall — nearest formulas by meaning[/bold]")
+        for query in QUERIES:
+            result = Table(show_header=True, box=None)
+            result.add_column("similarity", justify="right")
+            result.add_column("formula = scene")
+            for hit in memory.recall(query, k=k):
+                result.add_row(f"{hit.similarity:+.3f}", hit.formula)
+            console.print(Panel(result, title=f"recall: {query}", expand=False))
+
+        # 5. decode
+        _decode_section(space, memory)
     raise typer.Exit(0)
+
+
+def _decode_section(space, memory) -> None:
+    try:
+        from deltaform.decoding import describe_decoding
+    except ImportError:
+        return
+    console.print("\n[bold]5. decode — from the stored vector back to the formula[/bold]")
+    for address in DECODE:
+        console.print(describe_decoding(space, memory, address), markup=False, soft_wrap=True)
