@@ -4,6 +4,7 @@ from deltaform import ast
 from deltaform.formula import (
     FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
 )
+from deltaform.decoding import Cleanup, Decoded, decode, decode_many, query
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -15,6 +16,7 @@ from deltaform.space import (
 
 __all__ = [
     "ast",
+    "Cleanup", "Decoded", "decode", "decode_many", "query",
     "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
     "ALGEBRAS",
     "CODEBOOK_VERSION",

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from deltaform import ast
-from deltaform.decode.views import RealView
+from deltaform.decoding.views import RealView
 
 __all__ = ["STEP", "SCHEMA", "Keys", "schema_table"]
 

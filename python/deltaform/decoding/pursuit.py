@@ -12,7 +12,7 @@ batch at once:
 2. **Fit.** On the shortlist, greedy pursuit in the shortlist's Gram space:
    take the term most similar to the residual, re-fit the weights of every
    chosen term by least squares, and repeat while the best term stands at or
-   above the noise threshold ``τ`` (see :mod:`deltaform.decode.noise`). Then
+   above the noise threshold ``τ`` (see :mod:`deltaform.decoding.noise`). Then
    prune: a chosen term whose own evidence (its similarity to the residual with
    every other term subtracted) fell below ``τ`` is dropped and the rest re-fit.
 3. **Check.** A vector whose residual is (numerically) zero is fully explained:
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deltaform.decode.keys import Keys
-from deltaform.decode.noise import threshold
+from deltaform.decoding.keys import Keys
+from deltaform.decoding.noise import threshold
 
 __all__ = ["Settings", "RowFit", "explain"]
 

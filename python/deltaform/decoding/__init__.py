@@ -5,14 +5,14 @@
 * :func:`decode`, :func:`decode_many` — the whole formula (:class:`Decoded`).
 * :func:`query`, :func:`query_many` — what fills a role, or a stage of a flow.
 * :func:`canonical_text` — compare formulas up to weights and bundle order.
-* :func:`threshold` — the noise threshold (see :mod:`deltaform.decode.noise`).
+* :func:`threshold` — the noise threshold (see :mod:`deltaform.decoding.noise`).
 """
 
-from deltaform.decode.canonical import canonical, canonical_text, strip_weights
-from deltaform.decode.cleanup import Cleanup
-from deltaform.decode.decoder import decode, decode_many, query, query_many
-from deltaform.decode.noise import threshold
-from deltaform.decode.result import Decoded, Term
+from deltaform.decoding.canonical import canonical, canonical_text, strip_weights
+from deltaform.decoding.cleanup import Cleanup
+from deltaform.decoding.decoder import decode, decode_many, query, query_many
+from deltaform.decoding.noise import threshold
+from deltaform.decoding.result import Decoded, Term
 
 __all__ = [
     "Cleanup", "Decoded", "Term", "decode", "decode_many", "query", "query_many",

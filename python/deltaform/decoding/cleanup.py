@@ -31,7 +31,7 @@ from typing import Iterable, Mapping, Sequence, Union
 import numpy as np
 
 from deltaform import ast
-from deltaform.decode.views import RealView
+from deltaform.decoding.views import RealView
 
 __all__ = ["Cleanup", "Leaf", "DEFAULT_HNSW_THRESHOLD", "needs_quotes"]
 

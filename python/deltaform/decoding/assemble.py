@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from deltaform import ast
-from deltaform.decode.keys import Keys
-from deltaform.decode.noise import confidence as confidence_of
-from deltaform.decode.pursuit import RowFit
-from deltaform.decode.result import Decoded, Term
+from deltaform.decoding.keys import Keys
+from deltaform.decoding.noise import confidence as confidence_of
+from deltaform.decoding.pursuit import RowFit
+from deltaform.decoding.result import Decoded, Term
 
 __all__ = ["assemble"]
 

@@ -3,8 +3,8 @@
 :func:`decode` and :func:`decode_many` recover a formula from a vector:
 the schema tag, the flow stages, the layers of known roles and the plain terms,
 all as one bundle of unknown size recovered by explaining away
-(:mod:`deltaform.decode.pursuit`), then assembled into a tree
-(:mod:`deltaform.decode.assemble`). Stored formulas found among the terms are
+(:mod:`deltaform.decoding.pursuit`), then assembled into a tree
+(:mod:`deltaform.decoding.assemble`). Stored formulas found among the terms are
 decoded in turn, down to ``max_depth`` levels. :func:`query` answers one
 question instead: what fills this role, or what is at this stage of a flow.
 """
@@ -17,11 +17,11 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from deltaform import ast
-from deltaform.decode.assemble import assemble
-from deltaform.decode.cleanup import Cleanup
-from deltaform.decode.keys import STEP, Keys, schema_table
-from deltaform.decode.pursuit import Settings, explain
-from deltaform.decode.result import Decoded
+from deltaform.decoding.assemble import assemble
+from deltaform.decoding.cleanup import Cleanup
+from deltaform.decoding.keys import STEP, Keys, schema_table
+from deltaform.decoding.pursuit import Settings, explain
+from deltaform.decoding.result import Decoded
 
 __all__ = ["decode", "decode_many", "query", "query_many"]
 
@@ -50,7 +50,7 @@ def decode(
       are decoded in turn (0: none).
     * ``max_steps`` — the longest flow looked for.
     * ``fp_rate`` — the chance of accepting one spurious term where the vector
-      holds nothing more (sets the noise threshold; see :mod:`deltaform.decode.noise`).
+      holds nothing more (sets the noise threshold; see :mod:`deltaform.decoding.noise`).
     * ``exclude`` — candidates (names or addresses) that may not be used, e.g.
       the address the vector itself is stored under.
 

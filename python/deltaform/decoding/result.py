@@ -21,7 +21,7 @@ class Term:
     (then ``leaf`` is None). ``weight`` is relative to the largest weight of
     the vector; ``similarity`` is the explained-away similarity; ``confidence``
     is one minus the chance that an unrelated candidate matches that well
-    (see :mod:`deltaform.decode.noise`).
+    (see :mod:`deltaform.decoding.noise`).
     """
 
     leaf: ast.Expr | None
@@ -75,7 +75,7 @@ class Decoded:
     @property
     def complete(self) -> bool:
         """True when the formula accounts for the whole vector and nothing was lost."""
-        from deltaform.decode.pursuit import EXPLAINED
+        from deltaform.decoding.pursuit import EXPLAINED
 
         return self.formula is not None and self.unexplained <= EXPLAINED and not self.lost
 
