@@ -12,6 +12,8 @@ question instead: what fills this role, or what is at this stage of a flow.
 from __future__ import annotations
 
 import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -79,7 +81,8 @@ def decode_many(
     """Decodes a batch ``(n, width)``; the work runs over the whole batch at once.
 
     Same arguments as :func:`decode`; ``exclude`` is None or one list per
-    vector; ``threads`` bounds the threads of the kernels and of BLAS.
+    vector. ``threads`` (None or 0: all cores) is the number of worker
+    threads, each taking a slice of the batch; BLAS runs one thread per worker.
     """
     V = _check_vectors(space, vectors, "vectors", single=False)
     cleanup = _as_cleanup(space, candidates)
@@ -90,7 +93,9 @@ def decode_many(
     if exclude is not None and len(exclude) != V.shape[0]:
         raise ValueError(f"exclude: expected one list per vector ({V.shape[0]}), got {len(exclude)}")
     excluded = [_rows_of(cleanup, ex) for ex in exclude] if exclude is not None else None
-    with _blas_threads(threads):
+    if V.shape[0] == 0:
+        return []
+    with _one_blas_thread():
         return _decode_rows(keys, cleanup, V, settings, excluded, int(max_depth), {})
 
 
@@ -139,9 +144,11 @@ def query_many(
         key = view.permute(view.real(space.atom(STEP)), int(step))
     keys = Keys.build(view, [], {}, 0)
     settings = _settings(fp_rate, threads, tuning)
-    with _blas_threads(threads):
+    if V.shape[0] == 0:
+        return []
+    with _one_blas_thread():
         U = view.unbind(view.real(V), key, threads=threads)
-        fits = explain(keys, cleanup, U, settings, only_keys=np.array([0]))
+        fits = _explain_parallel(keys, cleanup, U, settings, None, only_keys=np.array([0]))
         return [assemble(fit, keys, cleanup) for fit in fits]
 
 
@@ -158,7 +165,7 @@ def _decode_rows(keys: Keys, cleanup: Cleanup, V: np.ndarray, settings: Settings
         if excluded is not None:
             rows.update(int(r) for r in excluded[i])
         ex.append(np.array(sorted(rows), dtype=np.int64))
-    fits = explain(keys, cleanup, view.real(V), settings, exclude=ex)
+    fits = _explain_parallel(keys, cleanup, view.real(V), settings, ex)
     results = [assemble(fit, keys, cleanup) for fit in fits]
     if depth <= 0:
         return results
@@ -238,16 +245,39 @@ def _check_vectors(space, vectors, what: str, single: bool) -> np.ndarray:
     return v
 
 
+def _explain_parallel(keys: Keys, cleanup: Cleanup, V: np.ndarray, settings: Settings, exclude, only_keys=None):
+    """:func:`explain` over slices of the batch, one per thread (each slice is itself batched)."""
+    threads = settings.threads or os.cpu_count() or 1
+    n = V.shape[0]
+    parts = min(threads, max(1, n // 8))  # a slice below ~8 vectors is not worth a thread
+    if parts <= 1:
+        return explain(keys, cleanup, V, settings, exclude=exclude, only_keys=only_keys)
+    bounds = np.linspace(0, n, parts + 1).astype(int)
+    inner = Settings(**{**settings.__dict__, "threads": 1})
+
+    def run(i: int):
+        lo, hi = bounds[i], bounds[i + 1]
+        ex = exclude[lo:hi] if exclude is not None else None
+        return explain(keys, cleanup, V[lo:hi], inner, exclude=ex, only_keys=only_keys)
+
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        results = list(pool.map(run, range(parts)))
+    return [fit for part in results for fit in part]
+
+
 @contextlib.contextmanager
-def _blas_threads(threads: int | None):
-    """Bounds BLAS threads for the call when threadpoolctl is available (0/None: leave as is)."""
-    if not threads:
-        yield
-        return
+def _one_blas_thread():
+    """BLAS runs single-threaded inside decoding; parallelism comes from slicing the batch.
+
+    Many small products (the shortlists' Gram matrices) are what decoding
+    does, and a threaded BLAS spends far more time synchronising on them than
+    computing, the more so on a busy machine. Needs threadpoolctl; without it
+    BLAS keeps its own setting.
+    """
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS keeps its own thread count
+    except ImportError:
         yield
         return
-    with threadpool_limits(limits=int(threads), user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"):
         yield

@@ -20,31 +20,33 @@ explaining away, because only ``c`` is random.
 
 The threshold
 -------------
-A decoder searches ``N`` candidates (every candidate under every key it probes).
-The best of ``N`` unrelated similarities is about ``σ·√(2 ln N)``: the familiar
-``√(2 ln N / dim)`` for map, ``√(ln N / dim)`` for fhrr. To turn that into a
-rule with a known error rate we use the union bound: the chance that *any* of
-the ``N`` unrelated candidates reaches ``τ`` is at most ``N·Q(τ/σ)``, ``Q`` the
-standard normal upper tail. Asking that to be ``α``:
+A decoder searches ``N`` candidates (every candidate under every key it probes)
+and looks at the *absolute* similarity, since a term may enter a bundle with
+sign -1. The best of ``N`` unrelated similarities is about ``σ·√(2 ln 2N)``:
+the familiar ``√(2 ln N / dim)`` for map, ``√(ln N / dim)`` for fhrr, up to the
+factor 2 of the two signs. To turn that into a rule with a known error rate we
+use the union bound: the chance that *any* of the ``N`` unrelated candidates
+reaches ``|s| ≥ τ`` is at most ``2N·Q(τ/σ)``, ``Q`` the standard normal upper
+tail. Asking that to be ``α``:
 
-    τ = σ · z,   z = Q⁻¹(α / N)
+    τ = σ · z,   z = Q⁻¹(α / 2N)
 
 ``α`` is the false-positive rate: the probability that a decode whose vector
-holds nothing more (pure noise is left) accepts one spurious term at the point
-where it should stop. Since the bound is a union bound over nearly independent
-candidates it is tight for small ``α`` (the true rate is ``1-(1-α/N)^N ≈ α``).
-``z`` grows only like ``√(2 ln(N/α))``: for N = 10 000 and α = 10⁻³,
-``z = 5.20`` against ``√(2 ln N) = 4.29`` — a margin of 1.21; for α = 10⁻²,
-``z = 4.75``, a margin of 1.11.
+holds nothing more (pure noise is left) keeps one spurious term. The union
+bound over nearly independent candidates is tight for small ``α`` (the true
+rate is ``1-(1-α/2N)^{2N} ≈ α``; measured on pure noise it is within a few
+percent of ``α``). ``z`` grows only like ``√(2 ln(2N/α))``: for N = 10 000
+and α = 10⁻³, ``z = 5.33`` against ``√(2 ln N) = 4.29`` — a margin of 1.24;
+for α = 10⁻², ``z = 4.89``, a margin of 1.14.
 
 Confidence
 ----------
 A term's evidence is its explained-away similarity ``t``: its similarity to what
 is left of the vector once every other chosen term is subtracted. Its confidence
-is ``1 − min(1, N·Q(|t|/σ))``: one minus the chance that the best of ``N``
-unrelated candidates would match at least as well. A term exactly at the
-threshold has confidence ``1 − α``; a term of a noise-free vector has ``t = 1``
-and confidence 1.
+is ``1 − min(1, 2N·Q(|t|/σ))``: one minus the chance that the best of ``N``
+unrelated candidates would match at least as well (in either sign). A term
+exactly at the threshold has confidence ``1 − α``; a term of a noise-free
+vector has ``t = 1`` and confidence 1.
 """
 
 from __future__ import annotations
@@ -104,12 +106,12 @@ def threshold(algebra: str, dim: int, candidates: int, fp_rate: float) -> float:
         candidates = 1
     if not 0.0 < fp_rate < 1.0:
         raise ValueError(f"fp_rate must be in (0, 1), got {fp_rate!r}")
-    return noise_sigma(algebra, dim) * inverse_upper_tail(min(0.5, fp_rate / candidates))
+    return noise_sigma(algebra, dim) * inverse_upper_tail(min(0.5, fp_rate / (2 * candidates)))
 
 
 def confidence(similarity: np.ndarray | float, algebra: str, dim: int, candidates: int) -> np.ndarray | float:
-    """``1 − min(1, N·Q(|t|/σ))`` for evidence similarities ``t`` (see the module notes)."""
+    """``1 − min(1, 2N·Q(|t|/σ))`` for evidence similarities ``t`` (see the module notes)."""
     sigma = noise_sigma(algebra, dim)
-    p = np.minimum(1.0, max(candidates, 1) * upper_tail(np.abs(np.asarray(similarity, dtype=np.float64)) / sigma))
+    p = np.minimum(1.0, 2 * max(candidates, 1) * upper_tail(np.abs(np.asarray(similarity, dtype=np.float64)) / sigma))
     out = 1.0 - p
     return float(out) if np.ndim(out) == 0 else out

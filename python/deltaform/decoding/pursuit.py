@@ -306,8 +306,10 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
     evidence reaches ``tau``. The re-fit is kept incrementally (Gram–Schmidt in
     the shortlist's Gram space), so a step costs O(M²), not a new solve.
     """
-    G = np.matmul(Dv, Dv.transpose(0, 2, 1)).astype(np.float64)
-    c = np.einsum("bmd,bd->bm", Dv, V).astype(np.float64)
+    G = np.empty((Dv.shape[0], Dv.shape[1], Dv.shape[1]), dtype=np.float64)
+    for b in range(Dv.shape[0]):  # one BLAS product per row: numpy's stacked matmul is far slower here
+        G[b] = Dv[b] @ Dv[b].T
+    c = np.matmul(Dv, V[:, :, None])[..., 0].astype(np.float64)
     valid = codes >= 0
     dg = np.maximum(np.einsum("bii->bi", G), 1e-30)
     live = vv > 0
