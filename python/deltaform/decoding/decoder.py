@@ -56,6 +56,11 @@ def decode(
     * ``exclude`` — candidates (names or addresses) that may not be used, e.g.
       the address the vector itself is stored under.
 
+    Tuning (keyword): ``probe_steps`` — flow positions probed at once when
+    the first round leaves energy unexplained (default 4; raise it for long
+    flows near capacity); ``shortlist``, ``per_key``, ``max_terms``,
+    ``max_rounds`` — sizes of the search (see :mod:`deltaform.decoding.pursuit`).
+
     A zero vector, or one in which no term stands above the noise, gives a
     result whose ``formula`` is None. A vector of the wrong width or with NaN
     raises ValueError.
@@ -206,7 +211,7 @@ def _settings(fp_rate: float, threads, tuning: dict) -> Settings:
         raise ValueError(f"fp_rate must be a probability in (0, 1), got {fp_rate!r}")
     if threads is not None and threads < 0:
         raise ValueError(f"threads must be >= 0 (0 means all cores), got {threads}")
-    allowed = {"shortlist", "per_key", "max_terms", "max_rounds"}
+    allowed = {"shortlist", "per_key", "max_terms", "max_rounds", "probe_steps"}
     unknown = set(tuning) - allowed
     if unknown:
         raise TypeError(f"unknown decoding option(s): {', '.join(sorted(unknown))}")

@@ -68,6 +68,8 @@ class Keys:
     tag_vectors: np.ndarray                # (schemas, D) real view of SCHEMA ⊛ S
     tag_roles: list[np.ndarray]            # key ids of each schema's roles, in declared order
     role_key: dict[str, int] = field(default_factory=dict)
+    groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0 plain, 1 role, 2 step
+    inverse_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @classmethod
     def build(cls, view: RealView, roles: Iterable[str], schemas: Mapping[str, Sequence[str]], max_steps: int) -> "Keys":
@@ -103,7 +105,13 @@ class Keys:
             tag_vectors = view.bind(view.real(space.atoms(tag_names)), schema)
         else:
             tag_vectors = np.empty((0, view.width), dtype=np.float32)
+        groups = np.array([{"plain": 0, "role": 1, "step": 2}[k] for k, _ in kinds], dtype=np.int64)
+        inverse = vectors.copy()
+        if view.algebra == "fhrr":
+            inverse[:, view.dim :] *= -1.0  # the conjugate
         return cls(
+            groups=groups,
+            inverse_vectors=inverse,
             view=view,
             kinds=kinds,
             vectors=vectors,

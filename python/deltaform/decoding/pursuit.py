@@ -20,8 +20,10 @@ batch at once:
    the residual; a row stops when a round adds nothing.
 
 Keys are probed lazily: the identity and the role vocabulary from the start;
-flow positions 0 and 1 once a round leaves energy unexplained, position ``i+1``
-once stage ``i`` is found; a schema's own roles once its tag is found. So a flat
+the first ``probe_steps`` flow positions (default 4) once a round leaves energy
+unexplained, positions up to ``2(s+1)`` once stage ``s`` is found (so a long
+flow takes log(length) rounds; a flow too long for its first stages to stand
+out alone needs a larger ``probe_steps``); a schema's own roles once its tag is found. So a flat
 bundle costs one search per round, and structure costs only where it is present.
 
 All numeric work is numpy over whole batches (the loops are over rounds and
@@ -52,6 +54,7 @@ class Settings:
     per_key: int = 32            # candidates taken from each key's search per round
     max_terms: int = 0           # 0: a quarter of the real degrees of freedom
     max_rounds: int = 12
+    probe_steps: int = 4         # flow positions probed once a round leaves energy unexplained
     threads: int | None = None
 
 
@@ -110,10 +113,13 @@ def explain(
     rounds = np.zeros(B, dtype=np.int64)
     near: list[list[tuple[int, float]]] = [[] for _ in range(B)]
     excl = exclude if exclude is not None else [np.empty(0, dtype=np.int64)] * B
+    split = np.zeros(B, dtype=bool)  # search each key on its own (True) or by groups (False)
+    banned: list[list[int]] = [[] for _ in range(B)]
     if N == 0 and T == 0:
         done[:] = True
 
-    for _ in range(settings.max_rounds):
+    for round_no in range(settings.max_rounds):
+        last = round_no == settings.max_rounds - 1
         rows = np.nonzero(~done)[0]
         if rows.size == 0:
             break
@@ -122,24 +128,17 @@ def explain(
         tau = np.array([threshold(view.algebra, view.dim, int(n), settings.fp_rate) for n in searched])
         tau_run = np.array([threshold(view.algebra, view.dim, int(n), settings.explore) for n in searched])
 
-        # 1. Search: every (row, key) pair, one batch.
-        bi, ki = np.nonzero(active[rows])
+        # 1. Search, grouped (one query per group of keys) or split (one per key).
         n_chosen = int(sel[rows].sum(axis=1).max(initial=0)) if sel.shape[1] else 0
         m = min(settings.per_key + n_chosen, N)  # newcomers keep pace with what was found
-        found_codes = np.full((rows.size, nK * m + T), -1, dtype=np.int64)
-        found_sims = np.zeros((rows.size, nK * m + T), dtype=np.float32)
-        if m > 0 and bi.size:
-            queries = view.unbind(R[rows[bi]], keys.vectors[ki], threads=settings.threads)
-            cand, sims = cleanup.scan(queries, m, exclude=[excl[rows[b]] for b in bi], threads=settings.threads)
-            slots = ki[:, None] * m + np.arange(m)[None, :]
-            found_codes[bi[:, None], slots] = np.where(cand >= 0, ki[:, None] * N + cand, -1)
-            found_sims[bi[:, None], slots] = sims
+        found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads)
         if T:
             Rr = R[rows]
             rn = np.linalg.norm(Rr, axis=1)
             rn[rn == 0] = 1.0
-            found_sims[:, nK * m :] = (Rr @ keys.tag_vectors.T) / (rn[:, None] * np.sqrt(view.dim))
-            found_codes[:, nK * m :] = tag_base + np.arange(T)[None, :]
+            tag_sims = (Rr @ keys.tag_vectors.T) / (rn[:, None] * np.sqrt(view.dim))
+            found_codes = np.concatenate([found_codes, np.broadcast_to(tag_base + np.arange(T), (rows.size, T))], 1)
+            found_sims = np.concatenate([found_sims, tag_sims.astype(np.float32)], axis=1)
 
         # 2. Shortlist: the chosen terms first, then the best newcomers.
         n_sel = sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
@@ -152,6 +151,12 @@ def explain(
         if chosen.shape[1]:
             mag[(found_codes[:, :, None] == chosen[:, None, :]).any(axis=2)] = -1.0
         mag[_duplicates(found_codes)] = -1.0
+        nb = max((len(banned[b]) for b in rows), default=0)
+        if nb:
+            ban = np.full((rows.size, nb), -2, dtype=np.int64)
+            for j, b in enumerate(rows.tolist()):
+                ban[j, : len(banned[b])] = banned[b]
+            mag[(found_codes[:, :, None] == ban[:, None, :]).any(axis=2)] = -1.0
         take = min(M, found_codes.shape[1])
         best = np.argpartition(-mag, take - 1, axis=1)[:, :take] if take < mag.shape[1] else np.argsort(-mag, axis=1)
         best = np.take_along_axis(best, np.argsort(-np.take_along_axis(mag, best, axis=1), axis=1, kind="stable"), axis=1)
@@ -182,11 +187,15 @@ def explain(
             part = slice(lo, hi)
             Dv = _materialise(keys, cleanup, sl_codes[part], N, settings.threads)
             before = sl_sel[part].sum(axis=1)
-            w_part, sel_part, t_part, near_part = _pursue(
+            w_part, sel_part, t_part, near_part, dropped = _pursue(
                 Dv, V[rows[part]], vv[rows[part]], sl_codes[part], sl_sel[part], sl_w[part], tau[part],
-                tau_run[part], max_terms,
+                tau_run[part], max_terms, last,
             )
             sl_w[part], sl_sel[part], sl_t[part] = w_part, sel_part, t_part
+            # a term pruned in a final fit is not offered again (else a row can cycle: add, prune, add…)
+            ban_rows, ban_cols = np.nonzero(dropped)
+            for j, code in zip(ban_rows.tolist(), sl_codes[part][ban_rows, ban_cols].tolist()):
+                banned[rows[lo + j]].append(code)
             grew[part] = sel_part.sum(axis=1) > before
             new_R[part] = V[rows[part]] - np.einsum("bm,bmd->bd", w_part.astype(np.float32), Dv)
             for j, (code, s) in enumerate(near_part):
@@ -200,8 +209,13 @@ def explain(
         explained = unexplained[rows] <= EXPLAINED
         opened = np.zeros(rows.size, dtype=bool)
         if lazy:
-            opened = _open_keys(keys, active, rows, sl_codes, sl_sel, N, tag_base, explained)
-        done[rows] = explained | (~grew & ~opened) | (sl_sel.sum(axis=1) >= max_terms)
+            opened = _open_keys(keys, active, rows, sl_codes, sl_sel, N, tag_base, explained, settings.probe_steps)
+        # A stalled row checks once more with every key searched on its own (a grouped search sees a
+        # term at 1/√(group size) of its strength); a row whose groups hold one key each has done that.
+        stalled = ~grew & ~opened & ~explained
+        verify = stalled & ~split[rows] & _has_groups(keys, active[rows])
+        split[rows] = verify | (split[rows] & stalled)
+        done[rows] = explained | (stalled & ~verify) | (sl_sel.sum(axis=1) >= max_terms)
 
     out: list[RowFit] = []
     for b in range(B):
@@ -220,6 +234,94 @@ def explain(
                 norm2=float(vv[b]),
             )
         )
+    return out
+
+
+def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads):
+    """Candidate terms for each row: ``(codes, sims)``, one row of the batch per row of ``rows``."""
+    N, nK = len(cleanup), len(keys)
+    width = nK * (m if split.all() else 3 * m)
+    codes = np.full((rows.size, width), -1, dtype=np.int64)
+    sims = np.zeros((rows.size, width), dtype=np.float32)
+    if m == 0:
+        return codes, sims
+    for use_split, search in ((True, _search_split), (False, _search_grouped)):
+        part = np.nonzero(split == use_split)[0]
+        if part.size:
+            c, s = search(keys, cleanup, R, rows[part], active, m, excl, threads)
+            codes[part, : c.shape[1]] = c
+            sims[part, : s.shape[1]] = s
+    return codes, sims
+
+
+def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads):
+    """Every (row, key) pair searched on its own: the query is the residual unbound by the key."""
+    view, N, nK = keys.view, len(cleanup), len(keys)
+    codes = np.full((rows.size, nK * m), -1, dtype=np.int64)
+    sims = np.zeros((rows.size, nK * m), dtype=np.float32)
+    bi, ki = np.nonzero(active[rows])
+    if bi.size:
+        queries = view.unbind(R[rows[bi]], keys.vectors[ki], threads=threads)
+        cand, s = cleanup.scan(queries, m, exclude=[excl[rows[b]] for b in bi], threads=threads)
+        slots = ki[:, None] * m + np.arange(m)[None, :]
+        codes[bi[:, None], slots] = np.where(cand >= 0, ki[:, None] * N + cand, -1)
+        sims[bi[:, None], slots] = s
+    return codes, sims
+
+
+def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads):
+    """One query per group of keys (plain, roles, flow positions): the residual bound to the sum of the
+    group's inverse keys, which is the sum of the residual unbound by each. Each candidate found is
+    then scored exactly under every active key of its row."""
+    view, N, nK = keys.view, len(cleanup), len(keys)
+    A = active[rows]
+    q_rows, q_vecs = [], []
+    for g in range(3):
+        mask = A & (keys.groups == g)[None, :]
+        has = np.nonzero(mask.any(axis=1))[0]
+        if not has.size:
+            continue
+        if g == 0:
+            q_vecs.append(R[rows[has]])
+        else:
+            summed = mask[has].astype(np.float32) @ keys.inverse_vectors
+            q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
+        q_rows.append(has)
+    qr = np.concatenate(q_rows)
+    cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
+    C = 3 * m
+    pool = np.full((rows.size, C), -1, dtype=np.int64)
+    filled = np.zeros(rows.size, dtype=np.int64)
+    for j, b in enumerate(qr.tolist()):  # at most three queries per row
+        pool[b, filled[b] : filled[b] + m] = cand[j]
+        filled[b] += m
+    # exact similarity of every (active key, pooled candidate) of each row
+    codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
+    sims = np.zeros((rows.size, nK, C), dtype=np.float32)
+    bi, ki = np.nonzero(A)
+    unbound = view.unbind(R[rows[bi]], keys.vectors[ki], threads=threads)
+    rn = np.linalg.norm(R[rows], axis=1)
+    rn[rn == 0] = 1.0
+    F, norms = cleanup.real_vectors, cleanup.norms
+    start = np.searchsorted(bi, np.arange(rows.size))
+    stop = np.searchsorted(bi, np.arange(rows.size), side="right")
+    for b in range(rows.size):
+        valid = pool[b] >= 0
+        if not valid.any() or start[b] == stop[b]:
+            continue
+        cb = pool[b][valid]
+        kb = ki[start[b] : stop[b]]
+        s = unbound[start[b] : stop[b]] @ F[cb].T / (rn[b] * np.maximum(norms[cb], 1e-30))[None, :]
+        codes[b, kb[:, None], np.nonzero(valid)[0][None, :]] = kb[:, None] * N + cb[None, :]
+        sims[b, kb[:, None], np.nonzero(valid)[0][None, :]] = s
+    return codes.reshape(rows.size, -1), sims.reshape(rows.size, -1)
+
+
+def _has_groups(keys: Keys, active: np.ndarray) -> np.ndarray:
+    """Rows with a group of more than one active key (where a grouped search differs from a split one)."""
+    out = np.zeros(active.shape[0], dtype=bool)
+    for g in (1, 2):
+        out |= (active & (keys.groups == g)[None, :]).sum(axis=1) > 1
     return out
 
 
@@ -297,7 +399,7 @@ def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: n
     w[rows] = np.where(s, out, 0.0)
 
 
-def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
+def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False):
     """Greedy pursuit with least-squares re-fit on one block's shortlists (float64).
 
     A term enters while it stands at or above ``tau_run`` (a permissive
@@ -334,6 +436,7 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
         fit.add(acc, j[acc])
 
     sel = chosen.copy()
+    dropped = np.zeros_like(sel)
     w = np.zeros_like(c)
     _solve(G, c, sel, w, rows_all[sel.any(axis=1)])
 
@@ -344,7 +447,7 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
     # own evidence is below the threshold or that carry no energy, then re-fit. (Before that, a large
     # residual still hides true terms' evidence.)
     rn2 = residual_energy()
-    final = (sel.sum(axis=1) == before) | (rn2 <= EXPLAINED * vv)
+    final = (sel.sum(axis=1) == before) | (rn2 <= EXPLAINED * vv) | last
     for _ in range(4):
         t = _evidence(w, dg, rn2)
         negligible = w * w * dg <= EXPLAINED * vv[:, None]
@@ -352,6 +455,7 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
         if not drop.any():
             break
         sel &= ~drop
+        dropped |= drop
         _solve(G, c, sel, w, np.nonzero(drop.any(axis=1))[0])
         rn2 = residual_energy()
     t = np.where(sel, _evidence(w, dg, rn2), 0.0)
@@ -363,7 +467,7 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms):
     j = np.argmax(np.abs(sim), axis=1)
     near = [(codes[b, j[b]] if valid[b, j[b]] and not sel[b, j[b]] and rn2[b] > EXPLAINED * vv[b] else -1,
              sim[b, j[b]]) for b in rows_all]
-    return w, sel, t, near
+    return w, sel, t, near, dropped
 
 
 class _Orthogonal:
@@ -444,7 +548,7 @@ def _store(codes, sel, w, evidence, rows, sl_codes, sl_sel, sl_w, sl_t):
     return codes, sel, w, evidence
 
 
-def _open_keys(keys: Keys, active, rows, sl_codes, sl_sel, N, tag_base, explained) -> np.ndarray:
+def _open_keys(keys: Keys, active, rows, sl_codes, sl_sel, N, tag_base, explained, probe: int) -> np.ndarray:
     """Activates keys suggested by what was found; True for rows that got a new key."""
     opened = np.zeros(rows.size, dtype=bool)
     steps = keys.step_keys
@@ -456,11 +560,11 @@ def _open_keys(keys: Keys, active, rows, sl_codes, sl_sel, N, tag_base, explaine
             active[b, keys.tag_roles[int(t)]] = True
         if steps.size and not explained[j]:
             if not active[b, steps[0]]:
-                active[b, steps[: min(2, steps.size)]] = True
+                active[b, steps[: min(max(2, probe), steps.size)]] = True
             found = chosen[chosen < tag_base] // N if N else np.empty(0, dtype=np.int64)
             stage = np.array([keys.step_of(int(k)) for k in found], dtype=np.int64)
             if stage.size and (stage >= 0).any():
-                nxt = int(stage.max()) + 1
-                active[b, steps[: min(nxt + 1, steps.size)]] = True
+                # a flow reaching stage s is probed to 2(s+1): long flows take log(length) rounds
+                active[b, steps[: min(2 * (int(stage.max()) + 1), steps.size)]] = True
         opened[j] = bool((active[b] & ~before).any())
     return opened
