@@ -152,11 +152,9 @@ def explain(
             mag[(found_codes[:, :, None] == chosen[:, None, :]).any(axis=2)] = -1.0
         mag[_duplicates(found_codes)] = -1.0
         nb = max((len(banned[b]) for b in rows), default=0)
-        if nb:
-            ban = np.full((rows.size, nb), -2, dtype=np.int64)
-            for j, b in enumerate(rows.tolist()):
-                ban[j, : len(banned[b])] = banned[b]
-            mag[(found_codes[:, :, None] == ban[:, None, :]).any(axis=2)] = -1.0
+        ban = np.full((rows.size, max(nb, 1)), -2, dtype=np.int64)
+        for j, b in enumerate(rows.tolist()):
+            ban[j, : len(banned[b])] = banned[b]
         take = min(M, found_codes.shape[1])
         best = np.argpartition(-mag, take - 1, axis=1)[:, :take] if take < mag.shape[1] else np.argsort(-mag, axis=1)
         best = np.take_along_axis(best, np.argsort(-np.take_along_axis(mag, best, axis=1), axis=1, kind="stable"), axis=1)
@@ -187,12 +185,14 @@ def explain(
             part = slice(lo, hi)
             Dv = _materialise(keys, cleanup, sl_codes[part], N, settings.threads)
             before = sl_sel[part].sum(axis=1)
+            # a term pruned before may come back, but only at the full threshold (else a row can
+            # cycle: add, prune, add…)
+            strict = (sl_codes[part][:, :, None] == ban[part][:, None, :]).any(axis=2)
             w_part, sel_part, t_part, near_part, dropped = _pursue(
                 Dv, V[rows[part]], vv[rows[part]], sl_codes[part], sl_sel[part], sl_w[part], tau[part],
-                tau_run[part], max_terms, last,
+                tau_run[part], max_terms, last, strict,
             )
             sl_w[part], sl_sel[part], sl_t[part] = w_part, sel_part, t_part
-            # a term pruned in a final fit is not offered again (else a row can cycle: add, prune, add…)
             ban_rows, ban_cols = np.nonzero(dropped)
             for j, code in zip(ban_rows.tolist(), sl_codes[part][ban_rows, ban_cols].tolist()):
                 banned[rows[lo + j]].append(code)
@@ -202,6 +202,7 @@ def explain(
                 near[rows[lo + j]] = [(int(code), float(s))] if code >= 0 else []
 
         # 4. Check, and decide which keys to probe next.
+        before_round = unexplained[rows].copy()
         R[rows] = new_R
         rr = np.einsum("bd,bd->b", new_R.astype(np.float64), new_R.astype(np.float64))
         unexplained[rows] = np.where(vv[rows] > 0, rr / np.maximum(vv[rows], 1e-300), 0.0)
@@ -210,10 +211,13 @@ def explain(
         opened = np.zeros(rows.size, dtype=bool)
         if lazy:
             opened = _open_keys(keys, active, rows, sl_codes, sl_sel, N, tag_base, explained, settings.probe_steps)
-        # A stalled row checks once more with every key searched on its own (a grouped search sees a
-        # term at 1/√(group size) of its strength); a row whose groups hold one key each has done that.
+        # A grouped search sees a term at 1/√(group size) of its strength. A row it stalls, or barely
+        # helps (less than half of what was left explained), searches each key on its own next; a row
+        # whose groups hold one key each has done that already. A stalled split round ends the row.
         stalled = ~grew & ~opened & ~explained
-        verify = stalled & ~split[rows] & _has_groups(keys, active[rows])
+        grouped_row = ~split[rows] & _has_groups(keys, active[rows])
+        slow = unexplained[rows] > 0.5 * before_round
+        verify = grouped_row & ~explained & (stalled | slow)
         split[rows] = verify | (split[rows] & stalled)
         done[rows] = explained | (stalled & ~verify) | (sl_sel.sum(axis=1) >= max_terms)
 
@@ -399,7 +403,7 @@ def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: n
     w[rows] = np.where(s, out, 0.0)
 
 
-def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False):
+def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False, strict=None):
     """Greedy pursuit with least-squares re-fit on one block's shortlists (float64).
 
     A term enters while it stands at or above ``tau_run`` (a permissive
@@ -424,9 +428,12 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False):
     chosen = fit.chosen
     before = chosen.sum(axis=1)
     rows_all = np.arange(codes.shape[0])
+    if strict is None:
+        strict = np.zeros_like(valid)
     for _ in range(codes.shape[1]):
         sim = fit.similarities()
         sim[~valid | chosen] = 0.0
+        sim[strict & (np.abs(sim) < tau[:, None])] = 0.0  # pruned before: back only at the full threshold
         j = np.argmax(np.abs(sim), axis=1)
         top = np.abs(sim[rows_all, j])
         accept = live & (top >= tau_run) & (fit.rn2 > EXPLAINED * vv) & (chosen.sum(axis=1) < max_terms)
