@@ -37,7 +37,7 @@ VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char
                          bool check_finite) {
   if (!py::isinstance<py::array>(obj))
     throw py::type_error(std::string(what) + ": expected a numpy array of " + storage_dtype_name(p) + ", got " +
-                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+                         std::string(py::str(py::repr(py::type::of(obj)))));
   py::array a = py::reinterpret_borrow<py::array>(obj);
   const std::size_t cols = storage_columns(p);
   if (!a.dtype().is(storage_dtype(p)))
@@ -53,9 +53,13 @@ VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char
     throw py::value_error(std::string(what) + ": expected vectors of " + std::to_string(cols) + " " +
                           storage_dtype_name(p) + " values (" + algebra_name(p.algebra) + ", dim " +
                           std::to_string(p.dim) + "), got shape " + shape_text(a));
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(std::string(what) + ": array must be C-contiguous (use np.ascontiguousarray), got strides " +
-                          std::string(py::str(py::cast(std::vector<py::ssize_t>(a.strides(), a.strides() + nd)))));
+  if (!(a.flags() & py::array::c_style)) {
+    std::string strides = "(";
+    for (py::ssize_t i = 0; i < nd; ++i) strides += (i ? ", " : "") + std::to_string(a.strides(i));
+    throw py::value_error(std::string(what) + ": array must be C-contiguous (a transposed or sliced view is not; use " +
+                          "np.ascontiguousarray), got shape " + shape_text(a) + " with strides " + strides +
+                          (nd == 1 ? ",)" : ")") + " bytes");
+  }
   VectorBatch b;
   b.rows = 1;
   for (py::ssize_t i = 0; i + 1 < nd; ++i) b.rows *= std::size_t(a.shape(i));

@@ -166,6 +166,39 @@ py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& item
   return py::make_tuple(out, line_arr, err_list, warn_list);
 }
 
+// Statements [start, stop) of a parsed document: (vectors, line numbers,
+// failed row indices, errors, warnings). The scope must already hold the
+// document (so its definitions resolve in any order).
+py::tuple encode_document(const std::shared_ptr<Space>& space, const std::shared_ptr<fm::Document>& doc,
+                          const std::shared_ptr<Scope>& scope, std::size_t start, std::size_t stop, int threads) {
+  const SpaceParams& p = space->params();
+  stop = std::min(stop, doc->statements.size());
+  start = std::min(start, stop);
+  std::vector<Located> items;
+  std::vector<std::uint32_t> lines;
+  for (std::size_t i = start; i < stop; ++i) {
+    items.push_back({doc, std::uint32_t(i)});
+    lines.push_back(doc->statements[i].line);
+  }
+  py::array out = new_vectors(p, items.size(), false);
+  void* dst = mutable_data(out);
+  encode::BatchResult result;
+  {
+    py::gil_scoped_release nogil;
+    encode::Encoder encoder(space, scope);
+    result = encoder.encode(items, dst, threads);
+  }
+  py::list failed, errs, warns;
+  for (const auto& f : result.failures) {
+    failed.append(f.statement);
+    errs.append(to_python_error(f.error));
+  }
+  for (const auto& w : result.warning_list) warns.append(to_python_error(w));
+  py::array_t<std::uint32_t> line_arr(py::ssize_t(lines.size()));
+  if (!lines.empty()) std::memcpy(line_arr.mutable_data(), lines.data(), lines.size() * sizeof(std::uint32_t));
+  return py::make_tuple(out, line_arr, failed, errs, warns);
+}
+
 }  // namespace
 }  // namespace deltaform::bindings
 
@@ -191,6 +224,9 @@ DF_BINDING(60, encode) {
       .def("remove", &encode::Scope::remove)
       .def("__len__", &encode::Scope::size);
 
+  m.def("encode_document", &encode_document, py::arg("space"), py::arg("document"), py::arg("scope"),
+        py::arg("start"), py::arg("stop"), py::arg("threads"));
+  m.def("document_size", [](const std::shared_ptr<formula::Document>& d) { return d->statements.size(); });
   m.def("encode_lines", &encode_lines, py::arg("space"), py::arg("items"), py::arg("scope"), py::arg("filename"),
         py::arg("one_per_line"), py::arg("threads"));
 

@@ -2,7 +2,6 @@
 // unicodedata.
 #include <pybind11/stl.h>
 
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>

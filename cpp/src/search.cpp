@@ -1,10 +1,13 @@
 #include "deltaform/search.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "deltaform/errors.hpp"
 #include "deltaform/kernels.hpp"
 #include "deltaform/parallel.hpp"
 
@@ -41,6 +44,29 @@ class TopK {
  private:
   std::size_t k_;
   std::vector<Hit> heap_;
+};
+
+// The lowest row whose score was not finite. Queries are checked before the
+// search; the matrix is not scanned up front (that would double the memory
+// traffic of a search), so a NaN or infinity in it shows up here instead, as a
+// NaN or infinite score, and is reported rather than silently skipped.
+class FirstBadRow {
+ public:
+  void note(std::int64_t row) {
+    std::int64_t cur = row_.load(std::memory_order_relaxed);
+    while ((cur < 0 || row < cur) && !row_.compare_exchange_weak(cur, row, std::memory_order_relaxed)) {
+    }
+  }
+  void throw_if_any() const {
+    std::int64_t row = row_.load();
+    if (row >= 0)
+      throw InvalidArgument("topk: matrix row " + std::to_string(row) +
+                            " gives a non-finite score: it contains NaN or infinity (or values so large that the "
+                            "dot product overflows float32)");
+  }
+
+ private:
+  std::atomic<std::int64_t> row_{-1};
 };
 
 // Rows per block: about 1 MiB of the matrix, so a block stays in L2 while every query visits it.
@@ -81,6 +107,7 @@ void topk_dot(const Request& r, const float* Q, const float* X, std::size_t widt
       double n = std::sqrt(double(kt.dot(Q + q * width, Q + q * width, width)));
       qinv[q] = n > 0 ? float(1.0 / n) : 0.0f;
     }
+  FirstBadRow bad;
   auto scan = [&](std::size_t b, std::size_t e, std::size_t block, std::vector<TopK>& tops) {
     std::vector<float> dots(r.nq * block), norms(block);
     for (std::size_t s = b; s < e; s += block) {
@@ -101,12 +128,17 @@ void topk_dot(const Request& r, const float* Q, const float* X, std::size_t widt
         for (std::size_t i = 0; i < n; ++i) {
           if (r.mask && !r.mask[s + i]) continue;
           float score = normalize ? d[i] * qinv[q] * norms[i] : d[i];
+          if (!std::isfinite(score)) {
+            bad.note(std::int64_t(s + i));
+            continue;
+          }
           if (score >= top.threshold()) top.push(score, std::int64_t(s + i));
         }
       }
     }
   };
   run(r, width * sizeof(float), scan, out_idx, out_score);
+  bad.throw_if_any();
 }
 
 void topk_hamming(const Request& r, const std::uint64_t* Q, const std::uint64_t* X, std::size_t words,

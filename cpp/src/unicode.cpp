@@ -30,33 +30,20 @@ long find_key(const K (&keys)[N], std::size_t size, K key) {
   return (it != end && *it == key) ? static_cast<long>(it - keys) : -1;
 }
 
-// Categories of ASCII, looked up once so the lexer's hot path skips the search.
-struct AsciiCategories {
-  std::array<Category, 128> cat{};
-  AsciiCategories() {
-    for (char32_t c = 0; c < 128; ++c)
-      cat[c] = static_cast<Category>(run_value(kCategoryStart, kCategoryValue, c));
-  }
-};
-const AsciiCategories& ascii_categories() {
-  static const AsciiCategories table;
-  return table;
-}
-
 // ---- Hangul syllables (Unicode chapter 3.12)
 constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
 constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28;
 constexpr char32_t kNCount = kVCount * kTCount, kSCount = kLCount * kNCount;
 
-std::uint8_t ccc(char32_t cp) {
-  if (cp < kNfcSafeBelow) return 0;
-  return run_value(kCccStart, kCccValue, cp);
+// Packed normalization properties (see make_unicode_tables.py).
+constexpr std::uint16_t kQuickCheckNotYes = 3u << 8, kHasFold = 1u << 10, kHasDecomp = 1u << 11;
+std::uint16_t props(char32_t cp) {
+  if (cp >= kPropLimit) return 0;
+  constexpr char32_t mask = (char32_t(1) << kPropBlockShift) - 1;
+  return kPropStage2[std::size_t(kPropStage1[cp >> kPropBlockShift]) << kPropBlockShift |
+                     (cp & mask)];
 }
-
-std::uint8_t nfc_quick_check(char32_t cp) {  // 0 Yes, 1 Maybe, 2 No
-  if (cp < kNfcSafeBelow) return 0;
-  return run_value(kNfcQcStart, kNfcQcValue, cp);
-}
+std::uint8_t ccc(char32_t cp) { return static_cast<std::uint8_t>(props(cp) & 0xFF); }
 
 void decompose_into(std::vector<char32_t>& out, char32_t cp) {
   if (cp >= kSBase && cp < kSBase + kSCount) {
@@ -66,7 +53,8 @@ void decompose_into(std::vector<char32_t>& out, char32_t cp) {
     if (s % kTCount != 0) out.push_back(kTBase + s % kTCount);
     return;
   }
-  const long k = cp < kDecompKey[0] ? -1 : find_key(kDecompKey, kDecompKey_size, std::uint32_t(cp));
+  const long k =
+      (props(cp) & kHasDecomp) ? find_key(kDecompKey, kDecompKey_size, std::uint32_t(cp)) : -1;
   if (k < 0) {
     out.push_back(cp);
     return;
@@ -138,18 +126,28 @@ std::size_t ascii_prefix(std::string_view s) {
   return i;
 }
 
-// The NFC quick check over the whole text (UAX #15, section 9): true when
-// the text is certainly already NFC.
-bool quick_check_nfc(const std::vector<char32_t>& cps) {
+// The NFC quick check (UAX #15, section 9) straight on UTF-8: true when the
+// text is certainly already NFC. Throws on invalid UTF-8.
+bool quick_check_nfc(std::string_view s) {
   std::uint8_t last = 0;
-  for (const char32_t cp : cps) {
+  std::size_t i = 0;
+  char32_t cp;
+  while (i < s.size()) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      last = 0;
+      continue;
+    }
+    const std::size_t at = i;
+    if (!decode(s, i, cp))
+      throw std::invalid_argument("invalid UTF-8 at byte offset " + std::to_string(at));
     if (cp < kNfcSafeBelow) {
       last = 0;
       continue;
     }
-    const std::uint8_t c = ccc(cp);
-    if (c != 0 && last > c) return false;
-    if (nfc_quick_check(cp) != 0) return false;
+    const std::uint16_t p = props(cp);
+    const std::uint8_t c = static_cast<std::uint8_t>(p & 0xFF);
+    if ((c != 0 && last > c) || (p & kQuickCheckNotYes) != 0) return false;
     last = c;
   }
   return true;
@@ -203,14 +201,9 @@ std::vector<char32_t> nfc_code_points(const std::vector<char32_t>& in) {
   return d;
 }
 
-void append_folded(std::string& out, char32_t cp) {
-  if (cp < kFoldAsciiOnlyBelow) {
-    if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
-    append_utf8(out, cp);
-    return;
-  }
-  const long k = cp > kFoldMax ? -1 : find_key(kFoldKey, kFoldKey_size, std::uint32_t(cp));
-  if (k < 0) {
+void append_fold_of(std::string& out, char32_t cp) {
+  const long k = find_key(kFoldKey, kFoldKey_size, std::uint32_t(cp));
+  if (k < 0) {  // unreachable while the flag and the table agree
     append_utf8(out, cp);
     return;
   }
@@ -219,22 +212,43 @@ void append_folded(std::string& out, char32_t cp) {
   for (unsigned j = 0; j < (ref & 3u); ++j) append_utf8(out, p[j]);
 }
 
-std::string encode(const std::vector<char32_t>& cps, bool fold) {
+char ascii_lower(char ch) { return (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + ('a' - 'A')) : ch; }
+
+// Full case folding of UTF-8 text; code points without a fold are copied as
+// they are. Throws on invalid UTF-8.
+std::string casefold_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  std::size_t i = 0;
+  char32_t cp;
+  while (i < s.size()) {
+    const unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      out.push_back(ascii_lower(static_cast<char>(b)));
+      ++i;
+      continue;
+    }
+    const std::size_t at = i;
+    if (!decode(s, i, cp))
+      throw std::invalid_argument("invalid UTF-8 at byte offset " + std::to_string(at));
+    if (props(cp) & kHasFold)
+      append_fold_of(out, cp);
+    else
+      out.append(s.data() + at, i - at);
+  }
+  return out;
+}
+
+std::string encode(const std::vector<char32_t>& cps) {
   std::string out;
   out.reserve(cps.size() + cps.size() / 2);
-  for (const char32_t cp : cps) {
-    if (fold)
-      append_folded(out, cp);
-    else
-      append_utf8(out, cp);
-  }
+  for (const char32_t cp : cps) append_utf8(out, cp);
   return out;
 }
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
-  for (char& ch : out)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + ('a' - 'A'));
+  for (char& ch : out) ch = ascii_lower(ch);
   return out;
 }
 }  // namespace
@@ -243,6 +257,7 @@ std::string ascii_lower(std::string_view s) {
 
 bool decode(std::string_view s, std::size_t& i, char32_t& cp) {
   const std::size_t n = s.size();
+  if (i >= n) return false;  // nothing left to decode
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char b0 = byte(i);
   if (b0 < 0x80) {
@@ -326,7 +341,7 @@ void append_utf8(std::string& out, char32_t cp) {
 // ---- properties
 
 Category category(char32_t cp) {
-  if (cp < 0x80) return ascii_categories().cat[cp];
+  if (cp < kCategoryLow_size) return static_cast<Category>(kCategoryLow[cp]);
   if (cp > 0x10FFFF) return Category::Cn;
   return static_cast<Category>(run_value(kCategoryStart, kCategoryValue, cp));
 }
@@ -351,22 +366,19 @@ const char* unicode_version() { return kUnicodeVersion; }
 // ---- normalization
 
 std::string nfc(std::string_view utf8) {
-  if (ascii_prefix(utf8) == utf8.size()) return std::string(utf8);
-  const std::vector<char32_t> cps = decode_all(utf8);
-  if (quick_check_nfc(cps)) return std::string(utf8);
-  return encode(nfc_code_points(cps), false);
+  if (ascii_prefix(utf8) == utf8.size() || quick_check_nfc(utf8)) return std::string(utf8);
+  return encode(nfc_code_points(decode_all(utf8)));
 }
 
 std::string casefold(std::string_view utf8) {
   if (ascii_prefix(utf8) == utf8.size()) return ascii_lower(utf8);
-  return encode(decode_all(utf8), true);
+  return casefold_utf8(utf8);
 }
 
 std::string normalize_name(std::string_view utf8) {
   if (ascii_prefix(utf8) == utf8.size()) return ascii_lower(utf8);
-  const std::vector<char32_t> cps = decode_all(utf8);
-  if (quick_check_nfc(cps)) return encode(cps, true);
-  return encode(nfc_code_points(cps), true);
+  if (quick_check_nfc(utf8)) return casefold_utf8(utf8);
+  return casefold_utf8(encode(nfc_code_points(decode_all(utf8))));
 }
 
 }  // namespace deltaform::unicode

@@ -5,6 +5,7 @@ from deltaform.formula import (
     FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
 )
 from deltaform.decoding import Cleanup, Decoded, decode, decode_many, query
+from deltaform.registry import Registry
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -18,6 +19,7 @@ __all__ = [
     "ast",
     "Cleanup", "Decoded", "decode", "decode_many", "query",
     "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
+    "Registry",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
     "Space",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, Union
 
 import numpy as np
 
@@ -126,34 +126,46 @@ def encode_file(
     registry: object | None = None,
     threads: int | None = None,
     strict: bool = False,
+    chunk: int = 65536,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EncodedFile:
     """Encodes every statement of a ``.df`` file; bad lines are reported, good ones kept.
 
-    Rows of statements that parsed but could not be encoded (say, an unknown
-    reference) are dropped from ``vectors``; each is in ``errors``. With
-    ``strict=True`` the first error raises.
+    The whole file is parsed first, so definitions resolve in any order; then
+    statements are encoded in chunks (``progress(done, total)`` after each).
+    Rows of statements that could not be encoded (say, an unknown reference)
+    are dropped from ``vectors`` and listed in ``errors``, in line order.
+    With ``strict=True`` the first error raises.
     """
     path = os.fspath(path)
     with open(path, "rb") as f:
         data = f.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    text = data.decode("utf-8", errors="surrogateescape")
-    lines = text.split("\n")
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-    if lines and lines[-1] == "":
-        lines.pop()
-    vectors, line_numbers, errs, warns = _core.encode_lines(
-        space._core, lines, scope_of(registry), os.path.basename(path), False, _threads(threads)
-    )
-    errors = [_error(e) for e in errs]
-    if errors and strict:
-        raise errors[0]
-    bad_lines = {e.line for e in errors}
-    if bad_lines:
-        keep = np.array([ln not in bad_lines for ln in line_numbers.tolist()], dtype=bool)
-        vectors, line_numbers = vectors[keep], line_numbers[keep]
-    return EncodedFile(path, vectors, line_numbers, errors, [_error(w) for w in warns])
+    document, _, parse_errors = _core.formula_parse_text(data, path, bool(strict), False)
+    if parse_errors and strict:
+        raise _error(parse_errors[0])
+    scope = _core.EncodeScope(scope_of(registry))
+    scope.add_document(document)
+    total = _core.document_size(document)
+    parts, line_parts, errors, warnings = [], [], [_error(e) for e in parse_errors], []
+    for start in range(0, max(total, 1), chunk):
+        stop = min(total, start + chunk)
+        vectors, lines, failed, errs, warns = _core.encode_document(
+            space._core, document, scope, start, stop, _threads(threads)
+        )
+        if failed:
+            if strict:
+                raise _error(errs[0])
+            keep = np.ones(len(lines), dtype=bool)
+            keep[np.asarray(failed, dtype=np.int64)] = False
+            vectors, lines = vectors[keep], lines[keep]
+        parts.append(vectors)
+        line_parts.append(lines)
+        errors.extend(_error(e) for e in errs)
+        warnings.extend(_error(w) for w in warns)
+        if progress is not None:
+            progress(stop, total)
+    errors.sort(key=lambda e: e.line)
+    return EncodedFile(path, np.concatenate(parts), np.concatenate(line_parts), errors, warnings)
 
 
 def encode_records(

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "deltaform/kernels.hpp"
@@ -23,6 +25,23 @@ namespace {
 struct StatementError {
   fm::Error error;
 };
+
+}  // namespace
+
+// Sum of squares in double with 8 interleaved partial sums combined in a
+// fixed order: fast, and the same bits on every machine and SIMD path
+// (docs/encoding.md states the order; the reference encoder repeats it).
+double squared_norm(const float* v, std::size_t n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += double(v[i + j]) * double(v[i + j]);
+  double total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) total += double(v[i]) * double(v[i]);
+  return total;
+}
+
+namespace {
 
 // Nested parametric applications expand inline; this bounds a recursive template.
 constexpr int kMaxExpansion = 256;
@@ -201,11 +220,18 @@ class Evaluation {
   void scale_to_atom_norm(void* out) {
     if (p_.algebra == Algebra::bsc) return;
     float* v = static_cast<float*>(out);
-    double n2 = 0.0;
-    for (std::size_t i = 0; i < p_.width(); ++i) n2 += double(v[i]) * double(v[i]);
+    const double n2 = squared_norm(v, p_.width());
     if (!(n2 > 0.0)) return;
     const float s = float(std::sqrt(double(p_.dim) / n2));
     for (std::size_t i = 0; i < p_.width(); ++i) v[i] = v[i] * s;
+  }
+
+  const void* atom_cached(std::string_view raw) {
+    auto it = atom_cache_.find(raw);
+    if (it != atom_cache_.end()) return it->second;
+    const void* v = atom_named(raw);
+    atom_cache_.emplace(raw, v);
+    return v;
   }
 
   // ---------------------------------------------------------------- references
@@ -350,7 +376,7 @@ class Evaluation {
             if (b.name == key) return b.value;
           return Value{atom(key), 1.0};
         }
-        return Value{atom_named(doc.text(n)), 1.0};
+        return Value{atom_cached(doc.text(n)), 1.0};
       }
       case NodeKind::Var:
         return Value{atom(reserved_name("var:" + unicode::normalize_name(doc.text(n)))), 1.0};
@@ -477,6 +503,9 @@ class Evaluation {
   std::vector<std::vector<std::uint64_t>> arenas_;
   std::vector<std::vector<float>> counts_;
   std::vector<std::vector<Value>> values_;
+  // Raw atom text -> codebook vector. The keys view Document pools, which
+  // outlive this Evaluation (it lasts one encode call).
+  std::unordered_map<std::string_view, const void*> atom_cache_;
 };
 
 Encoder::Encoder(std::shared_ptr<Space> space, std::shared_ptr<const Scope> scope)

@@ -123,6 +123,19 @@ void scan_dot(const float* q, const float* X, size_t rows, size_t width, float* 
   }
 }
 
+// One (query, row) dot in the summation order of a block_dot tile: a single
+// accumulator over 16-float chunks, the tail masked into it. Rows left over
+// after the tiles use it too, so a score does not depend on where its row sits
+// in a block (identical rows tie exactly; thread count cannot change a score).
+inline float tile_dot(const float* q, const float* x, size_t width) {
+  const size_t full = width / 16 * 16;
+  const __mmask16 tail = __mmask16((1u << (width - full)) - 1);
+  __m512 acc = _mm512_setzero_ps();
+  for (size_t i = 0; i < full; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i), acc);
+  if (tail) acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, q + full), _mm512_maskz_loadu_ps(tail, x + full), acc);
+  return hsum(acc);
+}
+
 // 4 queries x 4 rows of accumulators: 16 FMAs per 8 loads keeps the FMA
 // units busy; each block of X is read once for all queries in the batch.
 void block_dot(const float* Q, size_t nq, const float* X, size_t rows, size_t width, float* out, size_t out_stride) {
@@ -155,7 +168,7 @@ void block_dot(const float* Q, size_t nq, const float* X, size_t rows, size_t wi
         for (int b = 0; b < 4; ++b) out[(qi + a) * out_stride + r + b] = hsum(acc[a][b]);
     }
     for (; r < rows; ++r)
-      for (int a = 0; a < 4; ++a) out[(qi + a) * out_stride + r] = dot(q0 + a * width, X + r * width, width);
+      for (int a = 0; a < 4; ++a) out[(qi + a) * out_stride + r] = tile_dot(q0 + a * width, X + r * width, width);
   }
   for (; qi < nq; ++qi) scan_dot(Q + qi * width, X, rows, width, out + qi * out_stride, nullptr);
 }
@@ -250,6 +263,18 @@ void scan_dot(const float* q, const float* X, size_t rows, size_t width, float* 
   }
 }
 
+// One (query, row) dot in the summation order of a block_dot tile (one 8-float
+// accumulator, then the tail added in order); rows left over after the tiles
+// use it too, so a score does not depend on where its row sits in a block.
+inline float tile_dot(const float* q, const float* x, size_t width) {
+  const size_t full = width / 8 * 8;
+  __m256 acc = _mm256_setzero_ps();
+  for (size_t i = 0; i < full; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(x + i), acc);
+  float s = hsum(acc);
+  for (size_t i = full; i < width; ++i) s += q[i] * x[i];
+  return s;
+}
+
 void block_dot(const float* Q, size_t nq, const float* X, size_t rows, size_t width, float* out, size_t out_stride) {
   const size_t full = width / 8 * 8;
   size_t qi = 0;
@@ -277,7 +302,7 @@ void block_dot(const float* Q, size_t nq, const float* X, size_t rows, size_t wi
         }
     }
     for (; r < rows; ++r)
-      for (int a = 0; a < 3; ++a) out[(qi + a) * out_stride + r] = dot(q0 + a * width, X + r * width, width);
+      for (int a = 0; a < 3; ++a) out[(qi + a) * out_stride + r] = tile_dot(q0 + a * width, X + r * width, width);
   }
   for (; qi < nq; ++qi) scan_dot(Q + qi * width, X, rows, width, out + qi * out_stride, nullptr);
 }

@@ -30,6 +30,9 @@ struct BatchResult {
   std::vector<formula::Error> warning_list;
 };
 
+// Sum of squares used to scale stored vectors (fixed summation order).
+double squared_norm(const float* v, std::size_t n);
+
 class Encoder {
  public:
   Encoder(std::shared_ptr<Space> space, std::shared_ptr<const Scope> scope);

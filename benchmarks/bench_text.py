@@ -1,0 +1,96 @@
+"""Speed and quality of the text side: python benchmarks/bench_text.py [--quick]
+
+Prints the import time of deltaform.text, extract throughput (scenes/s), render
+throughput (phrasings/s), split throughput (words/s), and the quality figures the
+tests assert (round-trip recall, variation, agreement, fused-word accuracy,
+scene-core recall and precision) on the corpora in tests/data/text.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "text"
+
+
+def import_time() -> float:
+    code = "import time; t = time.perf_counter(); import deltaform.text; print(time.perf_counter() - t)"
+    base = "import time; t = time.perf_counter(); import deltaform; print(time.perf_counter() - t)"
+    text = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(3))
+    core = min(float(subprocess.run([sys.executable, "-c", base], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(3))
+    return text, core
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    from deltaform.text import quality as Q
+    from deltaform.text import render, split_fused
+    from deltaform.text.extract import concepts
+
+    t_text, t_core = import_time()
+    print(f"import deltaform.text: {t_text * 1000:.1f} ms (of which import deltaform: {t_core * 1000:.1f} ms)")
+
+    t = time.perf_counter()
+    concepts("Вода и боль.", "ru"), concepts("Water and pain.", "en"), split_fused("водаболь"), split_fused("sunrain")
+    render(Q.from_json(["+", "вода", "боль"]), "ru"), render(Q.from_json(["+", "water", "pain"]), "en")
+    print(f"first use (dictionaries and frequency lists load): {time.perf_counter() - t:.2f} s")
+
+    scenes = {lang: Q.load_tsv(DATA / f"scenes_{lang}.tsv") for lang in ("ru", "en")}
+    formulas = Q.load_formulas(DATA / "formulas.jsonl")
+    if quick:
+        formulas = formulas[::4]
+    for lang in ("ru", "en"):
+        rows = scenes[lang]
+        t = time.perf_counter()
+        rec = prec = 0.0
+        for text, gold in rows:
+            r, p = Q.recall_precision(gold, [c.name for c in concepts(text, lang)], lang)
+            rec, prec = rec + r, prec + p
+        dt = time.perf_counter() - t
+        print(f"extract {lang}: {len(rows) / dt:.0f} scenes/s; core recall {rec / len(rows):.3f}, "
+              f"precision {prec / len(rows):.3f} on {len(rows)} scenes")
+
+    t = time.perf_counter()
+    rendered = [(e, render(e["formula"], e["lang"], n=5, seed=7)) for e in formulas]
+    dt = time.perf_counter() - t
+    n_phr = sum(len(p) for _, p in rendered)
+    print(f"render: {n_phr / dt:.0f} phrasings/s ({len(formulas)} formulas, n=5)")
+
+    for lang in ("ru", "en"):
+        hits = total = 0
+        jac, errors, checked = [], 0, 0
+        for e, ph in rendered:
+            if e["lang"] != lang:
+                continue
+            atoms = Q.atoms_of(e["formula"])
+            jac.append(Q.mean_pairwise_jaccard(ph))
+            for text in ph:
+                found = [c.name for c in concepts(text, lang)]
+                hits += sum(any(Q.matches(a, f, lang) for f in found) for a in atoms)
+                total += len(atoms)
+                if lang == "ru":
+                    checked += 1
+                    errors += bool(Q.agreement_errors(text))
+        line = (f"round trip {lang}: atom recall {hits / total:.3f}; variation: mean pairwise Jaccard "
+                f"{sum(jac) / len(jac):.3f} (max {max(jac):.3f})")
+        if lang == "ru":
+            line += f"; agreement errors in {errors} of {checked} phrasings"
+        print(line)
+
+    for lang in ("ru", "en"):
+        rows = Q.load_tsv(DATA / f"fused_{lang}.tsv")
+        t = time.perf_counter()
+        good = sum([Q.fold(p) for p in split_fused(w, lang).parts] == [Q.fold(p) for p in parts]
+                   for w, parts in rows)
+        dt = time.perf_counter() - t
+        print(f"split {lang}: top-split accuracy {good / len(rows):.3f} on {len(rows)} words, "
+              f"{len(rows) / dt:.0f} words/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""extract, split, render: between prose and formulas (needs the `text` extra)."""
+
+from __future__ import annotations
+
+import typer
+
+from deltaform.cli import app
+from deltaform.cli.common import console, fail
+
+LangOption = typer.Option(None, "--lang", help="ru or en (detected from the letters when omitted).")
+
+
+def _text_side():
+    try:
+        from deltaform.text import cli
+    except ImportError as e:  # a dependency of the text extra is missing
+        fail(f"the text side needs the 'text' extra: pip install 'deltaform[text]' ({e})")
+    return cli
+
+
+@app.command("extract")
+def extract_command(
+    text: str = typer.Argument(..., help="A scene, or the path of a text file."),
+    lang: str = LangOption,
+    max_atoms: int = typer.Option(8, "--max-atoms", help="At most this many concepts."),
+) -> None:
+    """The core of a scene as a formula: `formula = scene`."""
+    try:
+        console.print(_text_side().cli_extract(text, lang, max_atoms=max_atoms), markup=False, soft_wrap=True)
+    except ValueError as e:
+        fail(str(e), code=1)
+
+
+@app.command("split")
+def split_command(
+    word: str = typer.Argument(..., help="A fused word such as жартишинавспышка."),
+    lang: str = LangOption,
+    n: int = typer.Option(5, "-n", help="Alternatives to list."),
+) -> None:
+    """Split a fused word into atoms: the best split as a formula, then ranked alternatives."""
+    try:
+        console.print(_text_side().cli_split(word, lang, n=n), markup=False, soft_wrap=True)
+    except ValueError as e:
+        fail(str(e), code=1)
+
+
+@app.command("render")
+def render_command(
+    formula: str = typer.Argument(..., help="Formula text, e.g. 'образ: вода + эмоция: боль'."),
+    n: int = typer.Option(5, "-n", help="How many phrasings."),
+    lang: str = typer.Option("ru", "--lang", help="ru or en."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the choice of phrasings."),
+) -> None:
+    """Several different phrasings of the scene a formula holds."""
+    try:
+        console.print(_text_side().cli_render(formula, lang, n=n, seed=seed), markup=False, soft_wrap=True)
+    except ValueError as e:
+        fail(str(e), code=1)
