@@ -4,6 +4,7 @@ from deltaform import ast
 from deltaform.formula import (
     FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
 )
+from deltaform.decoding import Cleanup, Decoded, decode, decode_many, query
 from deltaform.memory import Memory
 from deltaform.registry import Registry
 from deltaform.space import (
@@ -17,6 +18,7 @@ from deltaform.space import (
 
 __all__ = [
     "ast",
+    "Cleanup", "Decoded", "decode", "decode_many", "query",
     "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
     "Memory",
     "Registry",

@@ -254,3 +254,22 @@ class Space:
         from deltaform.encoding import encode_records
 
         return encode_records(self, roles, fillers, weights, threads)
+
+    # ------------------------------------------------------------ decoding
+    def decode(self, vector: np.ndarray, candidates, **options):
+        """The formula in one vector, with confidences; see :func:`deltaform.decoding.decode`."""
+        from deltaform.decoding import decode
+
+        return decode(self, vector, candidates, **options)
+
+    def decode_many(self, vectors: np.ndarray, candidates, **options) -> list:
+        """One :class:`~deltaform.decoding.Decoded` per vector; see :func:`deltaform.decoding.decode_many`."""
+        from deltaform.decoding import decode_many
+
+        return decode_many(self, vectors, candidates, **options)
+
+    def query(self, vector: np.ndarray, candidates, role: str | None = None, step: int | None = None, **options):
+        """What fills ``role`` (or flow stage ``step``) in a vector; see :func:`deltaform.decoding.query`."""
+        from deltaform.decoding import query
+
+        return query(self, vector, candidates, role=role, step=step, **options)
