@@ -32,7 +32,7 @@ QUERIES = [
     "silence + light + memory",
 ]
 
-DECODE = ("Δ15", "Δ16", "Δ17", "Δ13")
+DECODE = ("Δ15", "Δ16", "Δ17", "Δ13", "Δ100", "Δ520")
 
 
 def corpus_files(stack: ExitStack) -> list[Path]:
@@ -89,15 +89,12 @@ def demo_command(
             console.print(Panel(result, title=f"recall: {query}", expand=False))
 
         # 5. decode
-        _decode_section(space, memory)
+        console.print("\n[bold]5. decode — each stored vector back to its formula, with confidences[/bold]")
+        for address in DECODE:
+            try:
+                entry = memory.get(address)
+            except KeyError:
+                continue
+            console.print(f"  {address} stored as   {entry.expr}", markup=False)
+            console.print(f"  {' ' * len(address)} decoded as  {memory.decode(address).text()}\n", markup=False)
     raise typer.Exit(0)
-
-
-def _decode_section(space, memory) -> None:
-    try:
-        from deltaform.decoding import describe_decoding
-    except ImportError:
-        return
-    console.print("\n[bold]5. decode — from the stored vector back to the formula[/bold]")
-    for address in DECODE:
-        console.print(describe_decoding(space, memory, address), markup=False, soft_wrap=True)

@@ -6,6 +6,7 @@
 * :func:`query`, :func:`query_many` — what fills a role, or a stage of a flow.
 * :func:`canonical_text` — compare formulas up to weights and bundle order.
 * :func:`threshold` — the noise threshold (see :mod:`deltaform.decoding.noise`).
+* :func:`memory_vocabulary` — a memory's atoms, formulas, roles and schemas as candidates.
 """
 
 from deltaform.decoding.canonical import canonical, canonical_text, strip_weights
@@ -13,8 +14,9 @@ from deltaform.decoding.cleanup import Cleanup
 from deltaform.decoding.decoder import decode, decode_many, query, query_many
 from deltaform.decoding.noise import threshold
 from deltaform.decoding.result import Decoded, Term
+from deltaform.decoding.vocabulary import Vocabulary, memory_vocabulary
 
 __all__ = [
     "Cleanup", "Decoded", "Term", "decode", "decode_many", "query", "query_many",
-    "canonical", "canonical_text", "strip_weights", "threshold",
+    "canonical", "canonical_text", "strip_weights", "threshold", "Vocabulary", "memory_vocabulary",
 ]

@@ -185,7 +185,8 @@ def _decode_rows(keys: Keys, cleanup: Cleanup, V: np.ndarray, settings: Settings
         per_row.append(rows)
         for r in rows:
             if r not in cache and r not in wanted and r not in ancestors[i]:
-                wanted[r] = ancestors[i] | {r}
+                # A formula is never explained by one it was found inside (or by what its parent excluded).
+                wanted[r] = ancestors[i] | {r} | {int(x) for x in ex[i]}
     if wanted:
         order = sorted(wanted)
         sub = _decode_rows(keys, cleanup, np.asarray(cleanup.vectors)[order], settings, None, depth - 1, cache,

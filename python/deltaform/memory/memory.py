@@ -344,6 +344,50 @@ class Memory:
         return out if batch else out[0]
 
     # ------------------------------------------------------------ index
+    def decode(self, query: Any, max_depth: int = 2, **options: Any) -> Any:
+        """Decodes a vector, formula text or Δ-address against everything this memory knows.
+
+        The candidates are the memory's atoms and stored formulas; its roles and
+        schemas are looked for. Two readings are tried — atoms and structure
+        alone, and with stored formulas as terms — and the simpler complete one
+        wins (fewer terms; atoms on a tie), so a vector is explained by stored
+        formulas only where they say more in fewer words. A stored address is
+        never explained by itself or by formulas that contain it.
+        Returns a :class:`deltaform.decoding.Decoded` (a list for a batch).
+        """
+        from deltaform.decoding import decode_many, memory_vocabulary
+
+        batch = np.atleast_2d(self.query_vectors(query))
+        single = not (isinstance(query, np.ndarray) and query.ndim == 2)
+        own = _address(query) if isinstance(query, str) and query[:1] in ("Δ", "@") else None
+        exclude = options.pop("exclude", None) or [sorted(self._containing(own)) if own else []] * batch.shape[0]
+        atoms_only = memory_vocabulary(self, formulas=False)
+        with_formulas = memory_vocabulary(self)
+        plain = decode_many(self.space, batch, atoms_only.cleanup, max_depth=max_depth, **atoms_only.options(),
+                            **options)
+        nested = decode_many(self.space, batch, with_formulas.cleanup, max_depth=max_depth, exclude=exclude,
+                             **with_formulas.options(), **options)
+
+        def cost(d: Any) -> tuple:
+            return (not d.complete, len(d.terms))
+
+        out = [n if cost(n) < cost(p) else p for p, n in zip(plain, nested)]
+        return out[0] if single else out
+
+    def _containing(self, address: str) -> set[str]:
+        """The address and every stored formula that refers to it, directly or through others."""
+        referrers: dict[str, set[str]] = {}
+        for entry in self.entries():
+            for ref in entry.facts.refs:
+                referrers.setdefault(ref, set()).add(entry.address)
+        found, stack = {address}, [address]
+        while stack:
+            for r in referrers.get(stack.pop(), ()):
+                if r not in found:
+                    found.add(r)
+                    stack.append(r)
+        return found
+
     def build_index(self) -> int:
         """Bring the hnswlib index up to every committed row now; returns rows added."""
         count = self._store.state()[0]

@@ -1,0 +1,3 @@
+from deltaform.cli import main
+
+main()
