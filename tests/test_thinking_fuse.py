@@ -32,12 +32,12 @@ def _cos(a, b):
 
 def test_fuse_by_fields(mem):
     f = fuse(mem, "Δ1", "Δ2", fields=["природа", "стихия"], scene="вода и огонь")
-    assert f.address == "Δ12" and f.mode == "fields"
-    assert f.formula == "Δ12 = природа: Δ1 + стихия: Δ2 = вода и огонь"
-    assert mem.get("Δ12").formula == f.formula
-    assert fusion_sources(mem) == {"Δ12": ["Δ1", "Δ2"]}
+    assert f.address == "Δ3" and f.mode == "fields"
+    assert f.formula == "Δ3 = природа: Δ1 + стихия: Δ2 = вода и огонь"
+    assert mem.get("Δ3").formula == f.formula
+    assert fusion_sources(mem) == {"Δ3": ["Δ1", "Δ2"]}
     # the vector is the bundle of the two layers: about 1/√2 like each, unlike the bare sources
-    v = mem.vector("Δ12")
+    v = mem.vector("Δ3")
     assert _cos(v, mem.encode("природа: Δ1")) == pytest.approx(2 ** -0.5, abs=0.08)
     assert _cos(v, mem.encode("стихия: Δ2")) == pytest.approx(2 ** -0.5, abs=0.08)
     assert abs(_cos(v, mem.vector("Δ1"))) < 0.15
@@ -47,19 +47,25 @@ def test_fuse_then_decode_gives_back_the_sources(mem):
     f = fuse(mem, "Δ1", "Δ2", fields=["природа", "стихия"])
     d = mem.decode(f.address)
     assert d.complete
-    text = df.ast.to_text(d.formula)
-    assert "природа:" in text and "стихия:" in text
-    got = {t.leaf and df.ast.to_text(t.leaf) for t in d.terms}
-    assert {"Δ1", "Δ2"} <= got or {"вода", "весна", "огонь", "лето"} <= got
+    assert df.ast.to_text(d.formula) == "природа: Δ1 + стихия: Δ2"
+    assert {(t.key, df.ast.to_text(t.leaf)) for t in d.terms} == {("role:природа", "Δ1"), ("role:стихия", "Δ2")}
+
+
+def test_weighted_fusion_decodes_to_both_sources_heavier_first(mem):
+    f = fuse(mem, "Δ1", "Δ2", weights=[0.75, 0.25])
+    d = mem.decode(f.address)
+    weights = {df.ast.to_text(t.leaf): t.weight for t in d.terms}
+    assert set(weights) == {"Δ1", "Δ2"}
+    assert weights["Δ2"] == pytest.approx(1 / 3, abs=0.1) and weights["Δ1"] == pytest.approx(1.0)
 
 
 def test_fuse_merges_a_shared_schema_role_by_role(mem):
     f = fuse(mem, "Δ10", "Δ11")
     assert f.mode == "schema"
-    assert f.formula == "Δ12 = сцена(лёд + пепел, зима + осень)"
+    assert f.formula == "Δ3 = сцена(лёд + пепел, зима + осень)"
     d = mem.decode(f.address)
-    leaves = {df.ast.to_text(t.leaf) for t in d.terms if t.leaf is not None}
-    assert {"лёд", "пепел", "зима", "осень"} <= leaves
+    got = {(t.key, df.ast.to_text(t.leaf)) for t in d.terms if t.leaf is not None}
+    assert got == {("role:объект", "лёд"), ("role:объект", "пепел"), ("role:время", "зима"), ("role:время", "осень")}
 
 
 def test_fuse_weighted_bundle_and_address(mem):
