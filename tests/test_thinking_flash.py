@@ -76,3 +76,12 @@ def test_flash_bad_input(mem):
         flash(mem, "вода", decay=2.0)
     with pytest.raises(ValueError, match="one query"):
         flash(mem, np.stack([mem.vector("Δ1"), mem.vector("Δ2")]))
+
+
+def test_beam_keeps_only_the_most_active_spreading(mem):
+    # after the first round Δ3 (0.5·s) outshines Δ2 (0.13·s); with a beam of one only Δ3 spreads on,
+    # and Δ3 leads nowhere new, so Δ5 (reached through Δ2) stays dark
+    items = flash(mem, "вода", k=1, steps=2, beam=1, limit=10)
+    assert [i.address for i in items] == ["Δ1", "Δ3", "Δ2"]
+    with pytest.raises(ValueError, match="beam"):
+        flash(mem, "вода", beam=0)

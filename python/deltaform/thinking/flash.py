@@ -63,24 +63,62 @@ def _weights(inc: Incidence) -> np.ndarray:
     return w
 
 
-def _first_per_group(groups: np.ndarray, score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Index of the best entry of each group (highest score, then lowest tiebreak), groups ascending."""
-    order = np.lexsort((tiebreak, -score, groups))
-    g = groups[order]
-    first = np.ones(len(g), dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    return order[first]
+def _ranges(ptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(ptr[i], ptr[i+1])`` for each ``i`` of ``ids`` (CSR rows, without a loop)."""
+    starts = ptr[ids]
+    lengths = ptr[ids + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def _spread_arrays(inc: Incidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(entry weights, each formula's own share, atom-major CSR pointer and entry order), once per incidence."""
+    cached = getattr(inc, "_spread", None)
+    if cached is None:
+        w = _weights(inc)
+        has_atoms = np.bincount(inc.owner, weights=w * w, minlength=inc.n)   # 1 (or 0)
+        by_atom = np.argsort(inc.atoms, kind="stable")
+        atom_ptr = np.zeros(len(inc.atom_names) + 1, dtype=np.int64)
+        np.cumsum(inc.df, out=atom_ptr[1:])
+        cached = (w, has_atoms, atom_ptr, by_atom)
+        object.__setattr__(inc, "_spread", cached)
+    return cached
+
+
+def _first_per_group(groups: np.ndarray, score: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Index of the best entry of each group: highest score, then earliest position (groups ascending).
+
+    One stable sort by group (none when ``presorted``), then a segment maximum:
+    much cheaper than a three-key lexsort on the hundreds of thousands of
+    entries a common atom lights.
+    """
+    order = np.arange(len(groups)) if presorted else np.argsort(groups, kind="stable")
+    g, sc = groups[order], score[order]
+    start = np.ones(len(g), dtype=bool)
+    start[1:] = g[1:] != g[:-1]
+    seg = np.cumsum(start) - 1
+    best = np.maximum.reduceat(sc, np.flatnonzero(start))
+    cand = np.flatnonzero(sc == best[seg])
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = seg[cand[1:]] != seg[cand[:-1]]
+    return order[cand[first]]
 
 
 def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0.5, *, limit: int | None = None,
-          ref_weight: float = 1.0, fusion_weight: float = 1.0, exact: bool | None = None) -> list[FlashItem]:
+          ref_weight: float = 1.0, fusion_weight: float = 1.0, beam: int | None = 1000,
+          exact: bool | None = None) -> list[FlashItem]:
     """The formulas ``query`` brings to mind: ``k`` nearest by vector, then ``steps`` rounds of spreading.
 
     ``query``: formula text, a Δ-address or a vector (as for ``memory.search``).
     ``decay`` scales each round's activation; ``ref_weight`` and
     ``fusion_weight`` the reference and fusion links against shared atoms
     (whose weight is the tf-idf cosine, at most 1). Returns the ``limit``
-    (default ``k``) most active formulas, most active first.
+    (default ``k``) most active formulas, most active first. ``beam``: how
+    many of the formulas lit in a round spread in the next (the most active;
+    None: all) — it bounds the work of every round after the first.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -91,6 +129,8 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
     limit = k if limit is None else int(limit)
     if limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
+    if beam is not None and beam < 1:
+        raise ValueError(f"beam must be >= 1 or None, got {beam}")
     if isinstance(query, np.ndarray) and query.ndim == 2 and query.shape[0] != 1:
         raise ValueError("flash takes one query; got a batch of vectors")
     inc = incidence_of(memory)
@@ -117,22 +157,22 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
     similarity[seeds] = seed_sims
     hops[seeds] = 1
 
-    w = _weights(inc)
-    has_atoms = np.bincount(inc.owner, weights=w * w, minlength=n)   # 1 (or 0): a formula's own share
+    w, has_atoms, atom_ptr, by_atom = _spread_arrays(inc)
     edge_w = np.where(inc.edge_kind == LINK_REF, ref_weight, fusion_weight).astype(np.float64)
-    entry_idx = np.arange(len(inc.atoms), dtype=np.int64)
     edge_idx = np.arange(len(inc.edge_src), dtype=np.int64)
 
     for step in range(steps):
-        if not frontier.any():
+        lit_nodes = np.flatnonzero(frontier > 0)
+        if not len(lit_nodes):
             break
-        # formulas → atoms (only entries of lit formulas)
-        lit = frontier[inc.owner] > 0
-        e_src = entry_idx[lit]
+        # formulas → atoms: only the entries of lit formulas
+        e_src = _ranges(inc.indptr, lit_nodes)
         push = frontier[inc.owner[e_src]] * w[e_src]
         atom_act = np.bincount(inc.atoms[e_src], weights=push, minlength=len(inc.atom_names))
-        # atoms → formulas, minus each formula's echo of itself
-        recv = np.bincount(inc.owner, weights=atom_act[inc.atoms] * w, minlength=n) - frontier * has_atoms
+        # atoms → formulas: only the entries of lit atoms; minus each formula's echo of itself
+        t_entries = by_atom[_ranges(atom_ptr, np.unique(inc.atoms[e_src]))]
+        t_score = atom_act[inc.atoms[t_entries]] * w[t_entries]
+        recv = np.bincount(inc.owner[t_entries], weights=t_score, minlength=n) - frontier * has_atoms
         recv = np.maximum(recv, 0.0)
         # links
         e_lit = edge_idx[frontier[inc.edge_src] > 0]
@@ -141,11 +181,17 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
         recv[recv < 1e-12] = 0.0
         new = (recv > 0) & (hops == 0)
         if new.any():
-            _record_paths(inc, new, frontier, w, e_src, push, atom_act, e_lit, edge_push,
-                          parent, via_kind, via_atom)
+            _record_paths(inc, new, e_src, push, t_entries, t_score, e_lit, edge_push, parent, via_kind, via_atom)
             hops[new] = step + 2
         frontier = decay * recv
         total += frontier
+        if beam is not None and step + 1 < steps:
+            lit = np.flatnonzero(frontier > 0)
+            if len(lit) > beam:      # only the most active formulas spread further (ties: lower row)
+                keep = lit[np.lexsort((inc.rows[lit], -frontier[lit]))[:beam]]
+                pruned = np.zeros(n)
+                pruned[keep] = frontier[keep]
+                frontier = pruned
 
     reached = np.flatnonzero(hops > 0)
     order = reached[np.lexsort((inc.rows[reached], -total[reached]))][:limit]
@@ -178,8 +224,8 @@ def _via_text(inc: Incidence, kind: int, atom: int) -> str:
     return f"atom {inc.atom_names[atom]}"
 
 
-def _record_paths(inc: Incidence, new: np.ndarray, frontier: np.ndarray, w: np.ndarray, e_src: np.ndarray,
-                  push: np.ndarray, atom_act: np.ndarray, e_lit: np.ndarray, edge_push: np.ndarray,
+def _record_paths(inc: Incidence, new: np.ndarray, e_src: np.ndarray, push: np.ndarray, t_entries: np.ndarray,
+                  t_score: np.ndarray, e_lit: np.ndarray, edge_push: np.ndarray,
                   parent: np.ndarray, via_kind: np.ndarray, via_atom: np.ndarray) -> None:
     """For each newly reached formula, its strongest contributor this round (atom route or link)."""
     n = inc.n
@@ -187,15 +233,16 @@ def _record_paths(inc: Incidence, new: np.ndarray, frontier: np.ndarray, w: np.n
     # strongest lit formula behind each atom
     src_best = np.full(len(inc.atom_names), -1, dtype=np.int64)
     if len(e_src):
-        pick = _first_per_group(inc.atoms[e_src], push, inc.owner[e_src])
+        pick = _first_per_group(inc.atoms[e_src], push)
         src_best[inc.atoms[e_src[pick]]] = inc.owner[e_src[pick]]
     # atom route: entries of new formulas whose atom is lit
-    t_entries = np.flatnonzero(new[inc.owner] & (atom_act[inc.atoms] > 0))
+    keep = new[inc.owner[t_entries]] & (t_score > 0)
+    t_entries, t_score = t_entries[keep], t_score[keep]
     if len(t_entries):
-        score = atom_act[inc.atoms[t_entries]] * w[t_entries]
-        pick = t_entries[_first_per_group(inc.owner[t_entries], score, inc.atoms[t_entries])]
+        at = _first_per_group(inc.owner[t_entries], t_score)
+        pick = t_entries[at]
         tgt = inc.owner[pick]
-        best_score[tgt] = atom_act[inc.atoms[pick]] * w[pick]
+        best_score[tgt] = t_score[at]
         parent[tgt] = src_best[inc.atoms[pick]]
         via_kind[tgt] = 3
         via_atom[tgt] = inc.atoms[pick]
@@ -204,7 +251,7 @@ def _record_paths(inc: Incidence, new: np.ndarray, frontier: np.ndarray, w: np.n
         to_new = new[inc.edge_dst[e_lit]]
         links, score = e_lit[to_new], edge_push[to_new]
         if len(links):
-            pick = _first_per_group(inc.edge_dst[links], score, inc.edge_src[links])
+            pick = _first_per_group(inc.edge_dst[links], score)
             links, score = links[pick], score[pick]
             tgt = inc.edge_dst[links]
             better = score > best_score[tgt]
