@@ -82,7 +82,8 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def report(lang: str, dim: int, algebra: str, trials: int, n_vocab: int, seed: int = 0) -> None:
+def report(lang: str, dim: int, algebra: str, trials: int, n_vocab: int, seed: int = 0,
+           weights=WEIGHTS, ks=KS) -> None:
     t0 = time.time()
     emb = navec() if lang == "ru" else english()
     vocab = vocabulary(emb, lang, n_vocab)
@@ -91,18 +92,18 @@ def report(lang: str, dim: int, algebra: str, trials: int, n_vocab: int, seed: i
     base = {k: np.mean([cosine(e[a], e[b]) for a, b in v]) for k, v in pairs.items()}
     print(f"\n## {lang}: {emb.source}, {algebra} dim {dim}, vocabulary {len(vocab)}, {trials} trials per K")
     print(f"embedding cosine: related {base['related']:.3f}, unrelated {base['unrelated']:.3f}")
-    print("| α | related | unrelated | gap | " + " | ".join(f"exact K={k}" for k in KS) + " |")
-    print("|---|---|---|---|" + "---|" * len(KS))
+    print("| α | related | unrelated | gap | " + " | ".join(f"exact K={k}" for k in ks) + " |")
+    print("|---|---|---|---|" + "---|" * len(ks))
     rng = np.random.default_rng(seed)
-    draws = {k: [rng.choice(len(vocab), k, replace=False) for _ in range(trials)] for k in KS}
-    for w in WEIGHTS:
+    draws = {k: [rng.choice(len(vocab), k, replace=False) for _ in range(trials)] for k in ks}
+    for w in weights:
         space = Space(dim, algebra, seed, grounding=Grounding(emb, weight=w, vocabulary=vocab, lemmatize=False))
         sims = {k: np.mean([float(space.similarity(space.atom(a), space.atom(b))) for a, b in v])
                 for k, v in pairs.items()}
         cleanup = Cleanup(space, vocab)
         atoms = space.atoms(vocab)
         rates = []
-        for k in KS:
+        for k in ks:
             vectors = np.stack([space.bundle(atoms[idx]) for idx in draws[k]])
             res = decode_many(space, vectors, cleanup, max_depth=0)
             ok = [{t.leaf.name for t in d.terms if t.leaf is not None} == {vocab[i] for i in idx}
@@ -120,9 +121,11 @@ def main() -> None:
     p.add_argument("--trials", type=int, default=100)
     p.add_argument("--vocabulary", type=int, default=10_000)
     p.add_argument("--lang", nargs="+", default=["ru", "en"], choices=("ru", "en"))
+    p.add_argument("--weights", nargs="+", type=float, default=list(WEIGHTS))
+    p.add_argument("--ks", nargs="+", type=int, default=list(KS))
     args = p.parse_args()
     for lang in args.lang:
-        report(lang, args.dim, args.algebra, args.trials, args.vocabulary)
+        report(lang, args.dim, args.algebra, args.trials, args.vocabulary, weights=args.weights, ks=args.ks)
 
 
 if __name__ == "__main__":

@@ -162,3 +162,33 @@ def test_memory_records_grounding(tmp_path):
 def test_from_dict_rejects_ragged():
     with pytest.raises(ValueError):
         Embeddings.from_dict({"a": [1.0, 2.0], "b": [1.0]})
+
+
+# ---------------------------------------------------------------- the shipped sources
+@pytest.fixture(scope="module")
+def ru_space():
+    pairs = ["вода", "река", "налог", "реки", "бюджет"]
+    return Space(1024, "fhrr", 0, grounding=Grounding("navec", weight=0.75, vocabulary=pairs))
+
+
+def test_navec_grounds_russian(ru_space):
+    s = ru_space
+    assert _sim(s, "вода", "река") > _sim(s, "вода", "налог") + 0.15
+    assert _sim(s, "налог", "бюджет") > _sim(s, "река", "бюджет") + 0.15
+    assert "navec" in s.grounding_fingerprint
+
+
+def test_lemmatised_lookup():
+    # "водою" is an inflected form; with lemmatize it is looked up as "вода"
+    emb = Embeddings.from_dict({"вода": _toy_table()["water"], "налог": _toy_table()["tax"]}, lang="ru")
+    s = Space(512, "fhrr", 0, grounding=Grounding(emb, weight=0.5, vocabulary=["водою", "налог"]))
+    plain = Space(512, "fhrr", 0, grounding=Grounding(emb, weight=0.5, vocabulary=["водою"], lemmatize=False))
+    assert not np.array_equal(s.atom("водою"), plain.atom("водою"))
+    np.testing.assert_array_equal(plain.atom("водою"), Space(512, "fhrr", 0).atom("водою"))
+
+
+def test_wordllama_grounds_english():
+    s = Space(1024, "fhrr", 0, grounding=Grounding("wordllama", weight=0.75,
+                                                   vocabulary=["water", "river", "tax", "king", "queen"]))
+    assert _sim(s, "water", "river") > _sim(s, "water", "tax") + 0.1
+    assert _sim(s, "king", "queen") > _sim(s, "king", "tax") + 0.1
