@@ -135,7 +135,10 @@ def load_word2vec(path: str | os.PathLike, binary: bool | None = None, limit: in
 
 
 def navec() -> Embeddings:
-    """The Russian navec news vectors (250K words, 300-d) that ship inside ``natasha``."""
+    """The Russian navec news vectors (250K words, 300-d) that ship inside ``natasha``.
+
+    ``words`` are the most frequent Russian words (wordfreq) that navec knows.
+    """
     try:
         import natasha
         from navec import Navec
@@ -146,7 +149,10 @@ def navec() -> Embeddings:
     if not names:
         raise FileNotFoundError(f"no navec archive in {folder}; reinstall natasha")
     model = Navec.load(os.path.join(folder, names[0]))
-    words = [w for w in model.vocab.words if w.isalpha()]
+    # navec lists its words alphabetically; the vocabulary is given most frequent first
+    from wordfreq import top_n_list
+
+    words = [w for w in top_n_list("ru", 100_000) if w.isalpha() and w in model]
     dim = model.pq.dim
 
     def lookup(ws: Sequence[str]) -> np.ndarray:
