@@ -84,14 +84,15 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def report(lang: str, dim: int, algebra: str, trials: int, n_vocab: int, seed: int = 0,
-           weights=WEIGHTS, ks=KS) -> None:
+           weights=WEIGHTS, ks=KS, center: bool = True) -> None:
     t0 = time.time()
     emb = navec() if lang == "ru" else english()
     vocab = vocabulary(emb, lang, n_vocab)
     pairs = PAIRS[lang]
     e = {w: r for w, r in zip(vocab, emb.lookup(vocab))}
     base = {k: np.mean([cosine(e[a], e[b]) for a, b in v]) for k, v in pairs.items()}
-    print(f"\n## {lang}: {emb.source}, {algebra} dim {dim}, vocabulary {len(vocab)}, {trials} trials per K")
+    print(f"\n## {lang}: {emb.source}, {algebra} dim {dim}, vocabulary {len(vocab)}, {trials} trials per K"
+          + ("" if center else ", embeddings not centred"))
     print(f"embedding cosine: related {base['related']:.3f}, unrelated {base['unrelated']:.3f}")
     print("| α | related | unrelated | gap | " + " | ".join(f"exact K={k}" for k in ks) + " | "
           + " | ".join(f"one-shot K={k}" for k in ks) + " |")
@@ -99,7 +100,8 @@ def report(lang: str, dim: int, algebra: str, trials: int, n_vocab: int, seed: i
     rng = np.random.default_rng(seed)
     draws = {k: [rng.choice(len(vocab), k, replace=False) for _ in range(trials)] for k in ks}
     for w in weights:
-        space = Space(dim, algebra, seed, grounding=Grounding(emb, weight=w, vocabulary=vocab, lemmatize=False))
+        space = Space(dim, algebra, seed, grounding=Grounding(emb, weight=w, vocabulary=vocab, lemmatize=False,
+                                                              center=center))
         sims = {k: np.mean([float(space.similarity(space.atom(a), space.atom(b))) for a, b in v])
                 for k, v in pairs.items()}
         cleanup = Cleanup(space, vocab)
@@ -129,9 +131,11 @@ def main() -> None:
     p.add_argument("--lang", nargs="+", default=["ru", "en"], choices=("ru", "en"))
     p.add_argument("--weights", nargs="+", type=float, default=list(WEIGHTS))
     p.add_argument("--ks", nargs="+", type=int, default=list(KS))
+    p.add_argument("--no-center", action="store_true", help="keep the embeddings' mean direction")
     args = p.parse_args()
     for lang in args.lang:
-        report(lang, args.dim, args.algebra, args.trials, args.vocabulary, weights=args.weights, ks=args.ks)
+        report(lang, args.dim, args.algebra, args.trials, args.vocabulary, weights=args.weights, ks=args.ks,
+               center=not args.no_center)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ near-orthogonal. See docs/grounding.md for the rule and the trade-off.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -29,17 +28,19 @@ class Grounding:
     names to ground (default: the source's first ``limit`` words). A name the
     embeddings lack is looked up by its lemma (``lemmatize``); a phrase by the
     mean of its words; what is still unknown keeps its identity vector, as do
-    all atoms outside the vocabulary.
+    all atoms outside the vocabulary. ``center`` removes the source's mean
+    direction (over its 5 000 first words) from the unit embeddings first.
     """
 
     def __init__(self, source, weight: float = 0.5, vocabulary: Iterable[str] | None = None,
-                 limit: int = 20_000, lemmatize: bool = True) -> None:
+                 limit: int = 20_000, lemmatize: bool = True, center: bool = True) -> None:
         weight = float(weight)
         if not 0.0 <= weight < 1.0:
             raise ValueError(f"grounding weight must be in [0, 1), got {weight}")
         self.embeddings = as_embeddings(source)
         self.weight = weight
         self.lemmatize = bool(lemmatize)
+        self.center = bool(center)
         if vocabulary is None:
             vocab = list(self.embeddings.words[: int(limit)])
         else:
@@ -49,7 +50,7 @@ class Grounding:
         self.vocabulary: list[str] = vocab
         h = hashlib.sha256("\n".join(vocab).encode("utf-8")).hexdigest()[:16]
         self.fingerprint = (f"{self.embeddings.source};weight={weight!r};lemmatize={int(self.lemmatize)};"
-                            f"vocabulary={len(vocab)}:{h}")
+                            f"center={int(self.center)};vocabulary={len(vocab)}:{h}")
         self._table: tuple[list[str], np.ndarray] | None = None
 
     def __repr__(self) -> str:
@@ -81,7 +82,13 @@ class Grounding:
         if self._table is None:
             rows = self.embed(self.vocabulary) if self.vocabulary else np.empty((0, self.embeddings.dim))
             keep = ~np.isnan(rows).any(axis=1) & (np.abs(rows).sum(axis=1) > 0)
-            self._table = ([n for n, k in zip(self.vocabulary, keep) if k], rows[keep])
+            rows = rows[keep]
+            if self.center and len(rows):
+                # the source's mean direction is shared by all words: left in, it makes
+                # every grounded atom a little similar to every bundle (hub words)
+                unit = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+                rows = unit - self.embeddings.mean_direction()
+            self._table = ([n for n, k in zip(self.vocabulary, keep) if k], rows)
         return self._table
 
     def install(self, core) -> None:

@@ -38,6 +38,16 @@ class Embeddings:
             raise ValueError(f"{self.source}: lookup gave shape {out.shape}, expected ({len(words)}, {self.dim})")
         return out
 
+    def mean_direction(self, n: int = 5000) -> np.ndarray:
+        """The mean of the unit vectors of the first ``n`` words (the source's common direction)."""
+        if getattr(self, "_mean", None) is None:
+            rows = self.lookup(list(self.words[:n]))
+            rows = rows[~np.isnan(rows).any(axis=1)]
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            rows = rows[norms[:, 0] > 0] / norms[norms[:, 0] > 0]
+            self._mean = rows.mean(axis=0) if len(rows) else np.zeros(self.dim)
+        return self._mean
+
     def __repr__(self) -> str:
         return f"Embeddings({self.source!r}, dim={self.dim}, words={len(self.words)})"
 
