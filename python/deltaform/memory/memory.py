@@ -465,6 +465,7 @@ class Memory:
         with open(path, "w", encoding="utf-8") as f:
             header = {"deltaform_memory": {"algebra": self.space.algebra, "dim": self.space.dim,
                                            "seed": self.space.seed,
+                                           "grounding": self.space.grounding_fingerprint,
                                            "codebook_version": self._store.meta["codebook_version"],
                                            "dtype": self.space.dtype.name, "vectors": vectors}}
             f.write(json.dumps(header, ensure_ascii=False) + "\n")
