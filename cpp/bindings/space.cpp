@@ -83,6 +83,37 @@ DF_BINDING(10, space) {
         return py::array_t<std::uint32_t>(py::ssize_t(ids.size()), ids.data());
       })
       .def("atom_name", [](Space& s, std::uint32_t id) { return s.codebook().name(id); })
+      .def("set_atoms",
+           [](Space& s, const std::vector<std::string>& names, py::object vectors) {
+             const auto& p = s.params();
+             auto V = vector_batch(p, vectors, "vectors", false, false);
+             if (V.rows != names.size())
+               throw py::value_error("set_atoms: " + std::to_string(names.size()) + " names but " +
+                                     std::to_string(V.rows) + " vectors");
+             for (std::size_t i = 0; i < names.size(); ++i) {
+               std::size_t bad;
+               if (!unicode::valid_utf8(names[i], &bad)) throw InvalidArgument("atom name " + std::to_string(i) + " is not valid UTF-8");
+             }
+             py::gil_scoped_release nogil;
+             s.codebook().set_atoms(names, V.data);
+           },
+           py::arg("names"), py::arg("vectors"))
+      .def("identity_vectors",
+           [](Space& s, const std::vector<std::string>& names) {
+             // The pure codebook vectors of these names, without adding them to the codebook.
+             const auto& p = s.params();
+             py::array out = new_vectors(p, names.size(), false);
+             char* dst = static_cast<char*>(mutable_data(out));
+             std::vector<std::string> keys;
+             for (const auto& n : names) keys.push_back(unicode::normalize_name(n));
+             py::gil_scoped_release nogil;
+             for (std::size_t i = 0; i < keys.size(); ++i)
+               generate_vector(p, atom_key(p, fnv1a64(keys[i])), dst + i * p.bytes());
+             return out;
+           },
+           py::arg("names"))
+      .def_property("grounding", [](const Space& s) { return s.codebook().grounding(); },
+                    [](Space& s, std::string g) { s.codebook().set_grounding(std::move(g)); })
       .def("bind", [](Space& s, py::object a, py::object b, int threads) { return bind_op(s, a, b, threads, false); },
            py::arg("a"), py::arg("b"), py::arg("threads") = 0)
       .def("unbind", [](Space& s, py::object a, py::object b, int threads) { return bind_op(s, a, b, threads, true); },

@@ -112,16 +112,52 @@ std::uint32_t Codebook::intern(std::string_view normalized_name) {
   std::unique_lock lock(mutex_);
   auto it = ids_.find(key);
   if (it != ids_.end()) return it->second;
+  return append_locked(std::move(key), nullptr);
+}
+
+std::uint32_t Codebook::append_locked(std::string key, const void* src) {
   std::size_t id = names_.size();
   if (id >= 0xFFFFFFFFu) throw Error("codebook is full");
   if (id % kBlock == 0) {
     blocks_.emplace_back(new std::uint64_t[kBlock * stride_bytes_ / 8]());
   }
   void* dst = reinterpret_cast<char*>(blocks_[id / kBlock].get()) + (id % kBlock) * stride_bytes_;
-  generate_vector(params_, atom_key(params_, fnv1a64(key)), dst);
+  if (src) std::memcpy(dst, src, params_.bytes());
+  else generate_vector(params_, atom_key(params_, fnv1a64(key)), dst);
   names_.push_back(key);
   ids_.emplace(std::move(key), std::uint32_t(id));
   return std::uint32_t(id);
+}
+
+void Codebook::set_atoms(const std::vector<std::string>& names, const void* vectors) {
+  const std::size_t bytes = params_.bytes();
+  std::vector<std::string> keys;
+  keys.reserve(names.size());
+  for (const auto& n : names) keys.push_back(unicode::normalize_name(n));
+  std::unique_lock lock(mutex_);
+  // Check everything first so that a refused call changes nothing.
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto it = ids_.find(keys[i]);
+    if (it == ids_.end()) continue;
+    const char* have = reinterpret_cast<const char*>(blocks_[it->second / kBlock].get()) + (it->second % kBlock) * stride_bytes_;
+    if (std::memcmp(have, static_cast<const char*>(vectors) + i * bytes, bytes) != 0)
+      throw InvalidArgument("set_atoms: atom " + std::to_string(i) + " ('" + names[i] +
+                            "') is already in use with another vector; ground a space before encoding with it");
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (ids_.count(keys[i])) continue;
+    append_locked(std::move(keys[i]), static_cast<const char*>(vectors) + i * bytes);
+  }
+}
+
+std::string Codebook::grounding() const {
+  std::shared_lock lock(mutex_);
+  return grounding_;
+}
+
+void Codebook::set_grounding(std::string fingerprint) {
+  std::unique_lock lock(mutex_);
+  grounding_ = std::move(fingerprint);
 }
 
 const void* Codebook::vector(std::uint32_t id) const {

@@ -99,9 +99,9 @@ class Space:
     :data:`CODEBOOK_VERSION`.
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_grounding")
 
-    def __init__(self, dim: int = 1024, algebra: str = "fhrr", seed: int = 0) -> None:
+    def __init__(self, dim: int = 1024, algebra: str = "fhrr", seed: int = 0, grounding=None) -> None:
         if algebra not in ALGEBRAS:
             raise ValueError(f"unknown algebra {algebra!r}: expected one of {', '.join(ALGEBRAS)}")
         if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -109,6 +109,30 @@ class Space:
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self._core = _core.Space(algebra, int(dim), int(seed) & 0xFFFFFFFFFFFFFFFF)
+        self._grounding = grounding
+        if grounding is not None:
+            from deltaform.grounding import Grounding
+
+            if not isinstance(grounding, Grounding):
+                raise TypeError(f"grounding must be a deltaform.grounding.Grounding, got {type(grounding).__name__}")
+            grounding.install(self._core)
+
+    def grounded(self, source, weight: float = 0.5, **options) -> "Space":
+        """A new space like this one whose word atoms are grounded in ``source``
+        (see :class:`deltaform.grounding.Grounding`)."""
+        from deltaform.grounding import Grounding
+
+        return Space(self.dim, self.algebra, self.seed, grounding=Grounding(source, weight, **options))
+
+    @property
+    def grounding(self):
+        """The :class:`~deltaform.grounding.Grounding` of this space, or None for the plain codebook."""
+        return self._grounding
+
+    @property
+    def grounding_fingerprint(self) -> str:
+        """Identifies the grounding (empty for the plain codebook); memories record it."""
+        return self._core.grounding
 
     # ------------------------------------------------------------ description
     @property
@@ -137,13 +161,15 @@ class Space:
         return CODEBOOK_VERSION
 
     def __repr__(self) -> str:
-        return f"Space(dim={self.dim}, algebra={self.algebra!r}, seed={self.seed})"
+        g = f", grounding={self._grounding!r}" if self._grounding is not None else ""
+        return f"Space(dim={self.dim}, algebra={self.algebra!r}, seed={self.seed}{g})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Space) and (self.dim, self.algebra, self.seed) == (other.dim, other.algebra, other.seed)
+        return isinstance(other, Space) and (self.dim, self.algebra, self.seed, self.grounding_fingerprint) == (
+            other.dim, other.algebra, other.seed, other.grounding_fingerprint)
 
     def __hash__(self) -> int:
-        return hash((self.dim, self.algebra, self.seed))
+        return hash((self.dim, self.algebra, self.seed, self.grounding_fingerprint))
 
     # ------------------------------------------------------------ codebook
     def atom(self, name: str) -> np.ndarray:

@@ -55,7 +55,20 @@ class Codebook {
   std::size_t size() const;
   std::string name(std::uint32_t id) const;
 
+  // Grounding: installs the given vectors (n rows of params().bytes() bytes) for
+  // these names (normalised here), in place of their identity vectors, so that
+  // the encoder finds them like any other atom. Atoms never change once used: a
+  // name already in the codebook must come with the vector it already has.
+  void set_atoms(const std::vector<std::string>& names, const void* vectors);
+  // A text that identifies the grounding (source, weight, vocabulary); empty
+  // for a pure codebook. Recorded by memories so a grounded space is reopened
+  // with the same atoms.
+  std::string grounding() const;
+  void set_grounding(std::string fingerprint);
+
  private:
+  // Appends an atom under the unique lock; src == nullptr generates its identity vector.
+  std::uint32_t append_locked(std::string key, const void* src);
   static constexpr std::size_t kBlock = 256;  // vectors per storage block
   SpaceParams params_;
   std::size_t stride_bytes_;
@@ -63,6 +76,7 @@ class Codebook {
   std::unordered_map<std::string, std::uint32_t> ids_;
   std::vector<std::string> names_;
   std::deque<std::unique_ptr<std::uint64_t[]>> blocks_;
+  std::string grounding_;
 };
 
 }  // namespace deltaform

@@ -465,6 +465,7 @@ class Memory:
         with open(path, "w", encoding="utf-8") as f:
             header = {"deltaform_memory": {"algebra": self.space.algebra, "dim": self.space.dim,
                                            "seed": self.space.seed,
+                                           "grounding": self.space.grounding_fingerprint,
                                            "codebook_version": self._store.meta["codebook_version"],
                                            "dtype": self.space.dtype.name, "vectors": vectors}}
             f.write(json.dumps(header, ensure_ascii=False) + "\n")
@@ -484,6 +485,21 @@ class Memory:
             np.save(path + ".vectors.npy", X[np.asarray(npy_rows, dtype=np.int64)] if npy_rows
                     else np.empty((0, self.space.width), self.space.dtype))
         return n
+
+    # ------------------------------------------------------------ text
+    def recall_text(self, text: str, k: int = 10, *, lang: str | None = None, max_atoms: int = 8,
+                    **filters: Any) -> list[Hit]:
+        """The ``k`` stored formulas nearest to a plain-text scene.
+
+        The text goes through :func:`deltaform.text.extract` (its core concepts
+        as a formula), which is then recalled like any formula; ``filters`` are
+        :meth:`recall`'s. Needs the text extra.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"recall_text takes a str, got {type(text).__name__}")
+        from deltaform.text import extract  # the text side loads only when used
+
+        return self.recall(extract(text, lang=lang, max_atoms=max_atoms), k, **filters)
 
 
 def _address(text: str) -> str:

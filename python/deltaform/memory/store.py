@@ -95,6 +95,7 @@ class Store:
             "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "memory_id": uuid.uuid4().hex,
             "algebra": space.algebra, "dim": space.dim, "seed": space.seed, "width": space.width,
             "dtype": space.dtype.name, "codebook_version": CODEBOOK_VERSION, "created": time.time(),
+            "grounding": space.grounding_fingerprint,
             "created_by": f"deltaform {__version__}", "vector_count": 0, "next_number": 1, "replaced": 0,
         }
         meta.update(extra_meta or {})
@@ -169,12 +170,22 @@ class Store:
                 f"{path}: the memory's vectors come from codebook version {cb}, this deltaform uses "
                 f"{CODEBOOK_VERSION}; new encodings would not match them. Export the memory (deltaform export) "
                 "and add its formulas to a new memory to re-encode them")
+        grounding = meta.get("grounding", "")
         if space is None:
+            if grounding:
+                raise SpaceMismatchError(
+                    f"{path}: the memory's atoms are grounded ({grounding}); open it with that space: "
+                    "Memory.open(path, Space(..., grounding=Grounding(...)))")
             space = Space(dim=int(meta["dim"]), algebra=meta["algebra"], seed=int(meta["seed"]))
         elif (space.algebra, space.dim, space.seed) != (meta["algebra"], int(meta["dim"]), int(meta["seed"])):
             raise SpaceMismatchError(
                 f"{path}: the memory is for {_space_text(meta)}, not {space!r}; open it without a space "
                 "(Memory.open(path)) or with the one it was created for")
+        elif space.grounding_fingerprint != grounding:
+            raise SpaceMismatchError(
+                f"{path}: the memory's atoms are grounded as {grounding or 'nothing (plain codebook)'}, "
+                f"the given space as {space.grounding_fingerprint or 'nothing (plain codebook)'}; "
+                "open it with the space it was created for")
         return space
 
     def _check_files(self) -> None:
