@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import textwrap
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,8 @@ def _family_with(char: str) -> str | None:
     """A font family (DejaVu Sans first) that has ``char``; None when no font has it."""
     files = sorted(_font_files(), key=lambda nf: (nf[0] != "DejaVu Sans", nf[0]))
     for name, fname in files:
+        if name.startswith("Last Resort"):      # draws every code point as a placeholder box
+            continue
         try:
             if ord(char) in _charmap(fname):
                 return name
@@ -108,7 +111,7 @@ def _undirected(graph: "Graph") -> dict[str, list[str]]:
     return adj
 
 
-def radial_layout(graph: "Graph", *, step: float = 1.6, spacing: float = 0.24) -> dict[str, tuple[float, float]]:
+def radial_layout(graph: "Graph", *, step: float = 2.0, spacing: float = 0.24) -> dict[str, tuple[float, float]]:
     """Positions (in inches) on rings: ring k holds the nodes k links from the roots.
 
     Roots: the graph's centre, else its symbols, else one node per component (the
@@ -149,30 +152,64 @@ def radial_layout(graph: "Graph", *, step: float = 1.6, spacing: float = 0.24) -
         levels.setdefault(ring[n], []).append(n)
     pos: dict[str, tuple[float, float]] = {}
     angle: dict[str, float] = {}
+    width = {n: spacing * (2.0 if graph.nodes[n].kind == "symbol" else 1.0) for n in order}
     radius_before = 0.0
     for k in sorted(levels):
         nodes = levels[k]
-        if k == 0:
-            nodes = sorted(nodes, key=rank.__getitem__)
-        else:
-            def mean_angle(n: str) -> float:
-                parents = [angle[p] for p in adj[n] if p in angle and ring[p] < k]
-                if not parents:
-                    return 0.0
-                return math.atan2(sum(math.sin(a) for a in parents), sum(math.cos(a) for a in parents)) % math.tau
-            nodes = sorted(nodes, key=lambda n: (mean_angle(n), rank[n]))
         if k == 0 and len(nodes) == 1:
-            pos[nodes[0]] = (0.0, 0.0)
-            angle[nodes[0]] = 0.0
+            pos[nodes[0]] = (0.0, 0.0)       # the centre has no angle: ring 1 spreads all round
             continue
-        radius = max(radius_before + step if (k or radius_before) else 0.0, len(nodes) * spacing / math.tau,
-                     step * 0.6)
-        for i, n in enumerate(nodes):
-            a = math.tau * i / len(nodes)
+        desired = {n: _mean_angle([angle[p] for p in adj[n] if p in angle and ring[p] < k]) for n in nodes}
+        if k == 0 or all(a is None for a in desired.values()):
+            nodes = sorted(nodes, key=rank.__getitem__)
+            desired = {n: None for n in nodes}
+        else:
+            nodes = sorted(nodes, key=lambda n: (desired[n] if desired[n] is not None else 0.0, rank[n]))
+        total = sum(width[n] for n in nodes)
+        radius = max(radius_before + step if (k or radius_before) else 0.0, total / math.tau, step * 0.6)
+        for n, a in zip(nodes, _spread(nodes, desired, width, radius)):
             angle[n] = a
             pos[n] = (radius * math.cos(a), radius * math.sin(a))
         radius_before = radius
     return pos
+
+
+def _mean_angle(angles: list[float]) -> float | None:
+    if not angles:
+        return None
+    return math.atan2(sum(math.sin(a) for a in angles), sum(math.cos(a) for a in angles)) % math.tau
+
+
+def _spread(nodes: list[str], desired: dict[str, float | None], width: dict[str, float],
+            radius: float) -> list[float]:
+    """Angles on a ring of ``radius``: each node as near its desired angle as the gaps allow.
+
+    Nodes come sorted by desired angle; neighbours keep at least half their widths
+    apart. When the ring is (nearly) full, or nothing is desired, they are spread evenly.
+    """
+    n = len(nodes)
+    gaps = [(width[nodes[i]] + width[nodes[(i + 1) % n]]) / 2 / radius for i in range(n)]
+    even = []
+    acc = 0.0
+    scale = math.tau / sum(gaps)
+    for g in gaps:
+        even.append(acc)
+        acc += g * scale
+    if n == 1 or sum(gaps) > 0.8 * math.tau or any(desired[x] is None for x in nodes):
+        start = desired[nodes[0]] or 0.0
+        return [(start + a) % math.tau for a in even]
+    want = [desired[x] for x in nodes]
+    a = list(want)
+    for _ in range(4):
+        for i in range(1, n):                         # push apart forwards
+            a[i] = max(a[i], a[i - 1] + gaps[i - 1])
+        shift = sum(x - w for x, w in zip(a, want)) / n
+        a = [x - shift for x in a]                    # and centre the displacement
+        for i in range(n - 2, -1, -1):                # and backwards
+            a[i] = min(a[i], a[i + 1] - gaps[i])
+    if a[-1] + gaps[-1] - a[0] > math.tau + 1e-9:     # wrapped onto itself: spread evenly
+        return [(want[0] + x) % math.tau for x in even]
+    return [x % math.tau for x in a]
 
 
 def _label_choice(graph: "Graph", limit: int) -> set[str]:
@@ -220,17 +257,20 @@ def _draw_matplotlib(graph: "Graph", path: str, labels: int) -> str:
         x, y = pos[n]
         text = _readable(texts[n], missing)
         node = graph.nodes[n]
-        if node.kind == "symbol":
-            ax.text(x, y, text, ha="center", va="center", zorder=5, fontweight="bold",
-                    **{**font, "fontsize": max(7.0, 15.0 * scale)})
-            continue
+        if node.kind == "symbol":      # the glyph inside its circle, the scene beside it
+            glyph = _readable(node.label, missing)
+            ax.text(x, y, glyph, ha="center", va="center", zorder=5,
+                    **{**font, "fontsize": max(5.0, (15.0 if len(glyph) == 1 else 6.0) * scale)})
+            text = text[len(glyph):].strip() if text.startswith(glyph) else text
+            if not text:
+                continue
         r = math.hypot(x, y)
         if r < 1e-9:
             ax.text(x, y + 0.25, text, ha="center", va="bottom", zorder=4, **font,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#999999", lw=0.5))
             continue
         deg = math.degrees(math.atan2(y, x))
-        offset = 0.14
+        offset = 0.26 if node.kind == "symbol" else 0.14
         tx, ty = x + offset * x / r, y + offset * y / r
         if 90 < deg % 360 < 270:
             ax.text(tx, ty, text, rotation=deg + 180, ha="right", va="center", rotation_mode="anchor",
@@ -352,8 +392,13 @@ def draw_tree(formula: Any, path: str | None = None) -> Any:
     depth = max(d for _, _, d, _ in nodes) + 1
     longest = max(len(label) for label, *_ in nodes)
     unit = max(1.0, min(2.2, 0.11 * longest + 0.3))          # inches per leaf, wide enough for the labels
-    fig = plt.figure(figsize=(max(4.0, leaves * unit + 0.6), max(2.5, depth * 0.9 + 1.0)))
-    ax = fig.add_axes((0, 0, 1, 0.88))
+    fig_width = max(4.0, leaves * unit + 0.6)
+    title = ast.to_text(node)
+    title_lines = textwrap.wrap(title, max(30, int(fig_width * 10)), break_long_words=True)[:3]
+    top = 0.3 + 0.22 * len(title_lines)                    # inches above the tree for the title
+    fig_height = max(2.0, depth * 0.85 + 0.4) + top
+    fig = plt.figure(figsize=(fig_width, fig_height))
+    ax = fig.add_axes((0, 0, 1, 1 - top / fig_height))
     ax.set_axis_off()
     ax.set_xlim(-0.6, leaves - 0.4)
     ax.set_ylim(-depth + 0.4, 0.6)
@@ -366,10 +411,8 @@ def draw_tree(formula: Any, path: str | None = None) -> Any:
         colour = "#dbe8f6" if i in inner else "#e3f2d9"      # operators blue, leaves green
         ax.text(x, -d, _readable(label, missing), ha="center", va="center", fontsize=10, family=families,
                 zorder=2, bbox=dict(boxstyle="round,pad=0.3", fc=colour, ec="#888888", lw=0.6))
-    title = ast.to_text(node)
-    if len(title) > 90:
-        title = title[:89] + "…"
-    fig.suptitle(_readable(title, missing), fontsize=10, family=families)
+    fig.suptitle(_readable("\n".join(title_lines), missing), fontsize=10, family=families,
+                 y=1 - 0.12 / fig_height, va="top")
     if path is None:
         return fig
     if os.path.splitext(path)[1].lower() not in PICTURES:

@@ -164,9 +164,10 @@ def display_label(node: Node, width: int = 24) -> str:
     """What a picture writes on a node: the glyph or address with the start of its formula."""
     if node.kind == "atom":
         return _shorten(node.label, width)
-    if node.kind == "symbol":
-        return node.label
-    body = node.text.split(" = ", 1)[1] if " = " in node.text else ""
+    parts = node.text.split(" = ", 2)
+    if node.kind == "symbol":          # the glyph and its scene (or its formula when it has none)
+        return _shorten(f"{node.label} {parts[-1]}" if len(parts) > 1 else node.label, width + 2)
+    body = parts[1] if len(parts) > 1 else ""
     return _shorten(f"{node.label}: {body}" if body else node.label, width)
 
 
