@@ -31,7 +31,7 @@ __all__ = ["ALCHEMICAL", "Symbol", "Condensed", "condense", "cluster_vectors", "
 ALCHEMICAL: tuple[str, ...] = tuple(chr(c) for c in range(0x1F700, 0x1F774))
 
 # Above this many formulas, agglomeration starts from k-means micro-clusters (it is quadratic).
-_AGGLOMERATE_UNITS = 1000
+_AGGLOMERATE_UNITS = 500
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,20 @@ def _normalise(c: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- clustering
+def _group_sums(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Row sums per label, ``(k, width)``: one gather into label order, then contiguous slices."""
+    order = np.argsort(labels, kind="stable")
+    ends = np.cumsum(np.bincount(labels, minlength=k))
+    Xo = X[order]
+    sums = np.zeros((k, X.shape[1]), dtype=np.float32)
+    start = 0
+    for c, end in enumerate(ends.tolist()):
+        if end > start:
+            sums[c] = Xo[start:end].sum(axis=0)
+        start = end
+    return sums
+
+
 def _kmeans_pp(X: np.ndarray, k: int, rng: np.random.Generator, trials: int) -> np.ndarray:
     """Greedy k-means++ on the sphere (distance 1 - cos): each next centre is the best of ``trials`` draws."""
     n = len(X)
@@ -114,14 +128,11 @@ def _kmeans_pp(X: np.ndarray, k: int, rng: np.random.Generator, trials: int) -> 
             candidates = rng.integers(n, size=trials)
         else:
             candidates = rng.choice(n, size=trials, p=dist / total)
-        best, best_dist, best_total = -1, dist, np.inf
-        for j in candidates.tolist():
-            d = np.minimum(dist, np.maximum(1.0 - X @ X[j], 0.0))
-            t = float(d.sum())
-            if t < best_total:
-                best, best_dist, best_total = j, d, t
-        centres[i] = X[best]
-        dist = best_dist
+        # All draws against all rows in one product (the search is bound by reading X).
+        d = np.minimum(dist[:, None], np.maximum(1.0 - X @ X[candidates].T, 0.0))
+        best = int(np.argmin(d.sum(axis=0)))
+        centres[i] = X[candidates[best]]
+        dist = d[:, best]
     return centres
 
 
@@ -144,26 +155,30 @@ def _lloyd(X: np.ndarray, centres: np.ndarray, max_iter: int) -> tuple[np.ndarra
             own[np.bincount(labels, minlength=k)[labels] <= 1] = np.inf   # never empty another cluster
             worst = int(np.argmin(own))
             labels[worst] = empty
-        sums = np.zeros_like(centres)
-        np.add.at(sums, labels, X)
-        centres = _normalise(sums).astype(np.float32)
+        centres = _normalise(_group_sums(X, labels, k)).astype(np.float32)
     return labels, score
 
 
-def kmeans(X: np.ndarray, k: int, *, seed: int = 0, max_iter: int = 50, n_init: int = 4) -> np.ndarray:
+def kmeans(X: np.ndarray, k: int, *, seed: int = 0, max_iter: int = 50, n_init: int | None = None) -> np.ndarray:
     """Spherical k-means on unit rows: a cluster label per row.
 
-    ``n_init`` starts (greedy k-means++ from ``seed``), the one whose rows are
-    most similar to their centres wins; the same arguments give the same labels.
+    ``n_init`` starts (default 4, 2 above 20 000 rows), from greedy k-means++
+    (from distinct random rows when k > 200); the start whose rows end most
+    similar to their centres wins. The same arguments give the same labels.
     """
     n = len(X)
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of formulas ({n}), got {k}")
+    if n_init is None:
+        n_init = 4 if n <= 20_000 else 2
     rng = np.random.default_rng(seed)
-    trials = 2 + int(np.log(k)) if k <= 200 else 1
     best_labels, best_score = None, -np.inf
     for _ in range(max(1, n_init)):
-        labels, score = _lloyd(X, _kmeans_pp(X, k, rng, trials), max_iter)
+        if k <= 200:
+            centres = _kmeans_pp(X, k, rng, 2 + int(np.log(k)))
+        else:       # many small clusters (the micro-clusters of agglomeration): k-means++ costs k passes
+            centres = np.array(X[np.sort(rng.choice(n, size=k, replace=False))], dtype=np.float32)
+        labels, score = _lloyd(X, centres, max_iter)
         if score > best_score + 1e-6:
             best_labels, best_score = labels, score
     return best_labels
@@ -217,10 +232,8 @@ def cluster_vectors(X: np.ndarray, *, k: int | None = None, threshold: float | N
     if n <= _AGGLOMERATE_UNITS:
         return agglomerate(X, float(threshold))
     # Too many rows for the quadratic merge: merge k-means micro-clusters instead.
-    micro = kmeans(X, _AGGLOMERATE_UNITS, seed=seed, max_iter=10, n_init=1)
-    sums = np.zeros((_AGGLOMERATE_UNITS, X.shape[1]), dtype=np.float64)
-    np.add.at(sums, micro, X)
-    return agglomerate(sums, float(threshold))[micro]
+    micro = kmeans(X, _AGGLOMERATE_UNITS, seed=seed, max_iter=6, n_init=1)
+    return agglomerate(_group_sums(X, micro, _AGGLOMERATE_UNITS), float(threshold))[micro]
 
 
 # ---------------------------------------------------------------- symbols
