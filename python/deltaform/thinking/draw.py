@@ -1,6 +1,6 @@
 """Pictures of the memory graph and of a formula's tree.
 
-Graphviz ``dot`` draws the graph when it is installed; otherwise (or with
+Graphviz (``twopi``, else ``dot``) draws the graph when it is installed; otherwise (or with
 ``engine="matplotlib"``) matplotlib does, with a radial layout computed here:
 the centre (or the symbols) in the middle, each ring one link further out,
 every node placed near the nodes it hangs from, labels written along the radius
@@ -295,15 +295,22 @@ def _draw_matplotlib(graph: "Graph", path: str, labels: int) -> str:
 
 
 def _draw_graphviz(graph: "Graph", path: str) -> bool:
-    dot = shutil.which("dot")
-    if dot is None:
+    # twopi draws rings around a root, like the matplotlib layout; dot (layers) when it is missing.
+    program = shutil.which("twopi") or shutil.which("dot")
+    if program is None:
         return False
     fmt = os.path.splitext(path)[1].lower().lstrip(".")
+    options = []
+    if os.path.basename(program).startswith("twopi"):
+        options.append("-Granksep=2")
+        root = graph.center or next((n for n, v in graph.nodes.items() if v.kind == "symbol"), None)
+        if root is not None:
+            options.append(f"-Groot={root}")
     with tempfile.NamedTemporaryFile("w", suffix=".dot", encoding="utf-8", delete=False) as f:
         f.write(graph.to_dot())
         source = f.name
     try:
-        done = subprocess.run([dot, f"-T{fmt}", "-o", path, source], capture_output=True, timeout=300)
+        done = subprocess.run([program, *options, f"-T{fmt}", "-o", path, source], capture_output=True, timeout=300)
         return done.returncode == 0 and os.path.getsize(path) > 0
     except (OSError, subprocess.TimeoutExpired):
         return False

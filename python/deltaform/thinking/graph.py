@@ -104,7 +104,7 @@ class Graph:
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
     def to_dot(self, *, fontname: str = "DejaVu Sans") -> str:
-        style = {"symbol": 'shape=circle, style=filled, fillcolor="#f2c14e", fontsize=20',
+        style = {"symbol": 'shape=box, style="rounded,filled,bold", fillcolor="#f2c14e", fontsize=16',
                  "formula": 'shape=box, style="rounded,filled", fillcolor="#a8c8ec"',
                  "parametric": 'shape=box, style="rounded,filled", fillcolor="#c9b3e6"',
                  "atom": 'shape=ellipse, style=filled, fillcolor="#b9e0a5", fontsize=10'}
