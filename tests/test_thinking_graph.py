@@ -221,3 +221,20 @@ def test_commands(tmp_path):
     assert r.exit_code == 2 and "not both" in r.output
     r = runner.invoke(app, ["show-tree", "вода + + боль", "-o", str(tmp_path / "t.png")])
     assert r.exit_code == 2 and "expected" in r.output
+
+
+def test_auto_engine_draws_with_what_is_installed(small, tmp_path):
+    pytest.importorskip("matplotlib")
+    graph(small, around="Δ1").draw(tmp_path / "auto.png")     # Graphviz when installed, else matplotlib
+    assert _is_png(tmp_path / "auto.png")
+
+
+def test_drawing_without_matplotlib_says_how_to_install(small, tmp_path, monkeypatch):
+    import sys
+    from deltaform.thinking.draw import need_matplotlib
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"deltaform\[pictures\]"):
+        need_matplotlib()
+    with pytest.raises(ImportError, match=r"deltaform\[pictures\]"):
+        graph(small).draw(tmp_path / "g.png", engine="matplotlib")
+    assert not (tmp_path / "g.png").exists()
