@@ -18,6 +18,7 @@ from deltaform.cli import demo as _demo  # noqa: E402,F401
 from deltaform.cli import text_commands as _text_commands  # noqa: E402,F401
 from deltaform.cli import memory_commands as _memory_commands  # noqa: E402,F401
 from deltaform.cli import decode_command as _decode_command  # noqa: E402,F401
+from deltaform.cli import match_commands as _match_commands  # noqa: E402,F401
 
 
 def main() -> None:
