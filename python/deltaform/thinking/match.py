@@ -235,6 +235,9 @@ def _constants(p: ast.Expr) -> _Constants:
     return c
 
 
+_MAX_GLOB_TERMS = 64
+
+
 def _rows(con: Any, terms: Sequence[str]) -> np.ndarray:
     parts = []
     for term in terms:
@@ -284,7 +287,10 @@ def candidate_rows(memory: "Memory", pattern: str | ast.Node, similarity: float 
         for glob in dict.fromkeys(c.phrases):
             terms = [t for (t,) in con.execute("SELECT DISTINCT term FROM postings WHERE term GLOB ?",
                                                ("a:" + glob,))]
-            groups.append(terms)
+            # A phrase glob that names many atoms (`?y память`) selects little and costs one posting
+            # list per atom: beside whole-atom constants it is left to the structural match.
+            if not groups or len(terms) <= _MAX_GLOB_TERMS:
+                groups.append(terms)
     if not groups:
         for prefix, names in (("r:", c.roles), ("s:", c.schemas), ("d:", c.refs)):
             if names and _has_prefix(con, prefix):
