@@ -33,6 +33,7 @@ PATTERNS = [
     "?x + w17 → ?y память",          # an atom and a phrase with a word variable
     "w17 + w42 → ?y",                # two constants: intersection of postings
     "роль: w17 * ?b",                # a role and an atom
+    "?x + ?z → ?y печаль",           # only a phrase with a word variable: a GLOB over the atom terms
 ]
 
 

@@ -235,9 +235,6 @@ def _constants(p: ast.Expr) -> _Constants:
     return c
 
 
-_MAX_GLOB_TERMS = 64
-
-
 def _rows(con: Any, terms: Sequence[str]) -> np.ndarray:
     parts = []
     for term in terms:
@@ -283,14 +280,13 @@ def candidate_rows(memory: "Memory", pattern: str | ast.Node, similarity: float 
     for key in dict.fromkeys(c.atoms):
         keys = _similar_atoms(memory, key, similarity, cache) if similarity is not None else [key]
         groups.append(["a:" + k for k in keys])
-    if similarity is None:
+    if similarity is None and not groups:
+        # A phrase with word variables (`?y память`) is a GLOB over the atom terms: it reads every
+        # posting entry, and a common word names many atoms. Beside whole-atom constants it is
+        # left to the structural match; alone, it still beats parsing every formula.
         for glob in dict.fromkeys(c.phrases):
-            terms = [t for (t,) in con.execute("SELECT DISTINCT term FROM postings WHERE term GLOB ?",
-                                               ("a:" + glob,))]
-            # A phrase glob that names many atoms (`?y память`) selects little and costs one posting
-            # list per atom: beside whole-atom constants it is left to the structural match.
-            if not groups or len(terms) <= _MAX_GLOB_TERMS:
-                groups.append(terms)
+            groups.append([t for (t,) in con.execute("SELECT DISTINCT term FROM postings WHERE term GLOB ?",
+                                                     ("a:" + glob,))])
     if not groups:
         for prefix, names in (("r:", c.roles), ("s:", c.schemas), ("d:", c.refs)):
             if names and _has_prefix(con, prefix):
