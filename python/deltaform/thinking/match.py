@@ -17,7 +17,6 @@ and matched; a pattern without constants scans every formula.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -334,14 +333,13 @@ def match(memory: "Memory", pattern: str | ast.Node, similarity: float | None = 
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
     from deltaform.formula import parse_expr
-    from deltaform.memory.catalog import FORMULA_COLUMNS
 
     p = parse_pattern(pattern)
     eq = _atom_equal(memory, similarity)
     con = memory._store.catalog.con
     rows = candidate_rows(memory, p, similarity) if use_index else None
     if rows is None:
-        source: Any = con.execute(f"SELECT row, address, expr FROM formulas WHERE current=1 ORDER BY row")
+        source: Any = con.execute("SELECT row, address, expr FROM formulas WHERE current=1 ORDER BY row")
     else:
         def chunks() -> Iterator[tuple]:
             rl = rows.tolist()
@@ -351,7 +349,6 @@ def match(memory: "Memory", pattern: str | ast.Node, similarity: float | None = 
                 yield from con.execute(f"SELECT row, address, expr FROM formulas WHERE current=1 AND row IN ({q}) "
                                        "ORDER BY row", part)
         source = chunks()
-    del FORMULA_COLUMNS
     out: list[Match] = []
     for row, address, expr in source:
         try:
