@@ -20,6 +20,7 @@ from deltaform.cli import memory_commands as _memory_commands  # noqa: E402,F401
 from deltaform.cli import decode_command as _decode_command  # noqa: E402,F401
 from deltaform.cli import flash_commands as _flash_commands  # noqa: E402,F401
 from deltaform.cli import graph_commands as _graph_commands  # noqa: E402,F401
+from deltaform.cli import match_commands as _match_commands  # noqa: E402,F401
 
 
 def main() -> None:

@@ -501,6 +501,17 @@ class Memory:
 
         return self.recall(extract(text, lang=lang, max_atoms=max_atoms), k, **filters)
 
+    # ------------------------------------------------------------ metaformulas
+    def match(self, pattern: Any, similarity: float | None = None, limit: int | None = None) -> list:
+        """Stored formulas matching a pattern with ``?variables`` (see deltaform.thinking.match)."""
+        from deltaform.thinking.match import match
+        return match(self, pattern, similarity=similarity, limit=limit)
+
+    def generalize(self, items: Sequence[Any], store_as: str | None = None) -> ast.Expr:
+        """The least general pattern of stored formulas (see deltaform.thinking.generalize)."""
+        from deltaform.thinking.generalize import generalize
+        return generalize(self, items, store_as=store_as)
+
 
 def _address(text: str) -> str:
     """``@12`` is the ASCII spelling of ``Δ12``."""

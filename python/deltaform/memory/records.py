@@ -133,10 +133,11 @@ def scan(node: ast.Node) -> tuple[Facts, set[str]]:
 
 
 def terms_of(facts: Facts) -> list[str]:
-    """The filter terms of a formula ('a:atom', 's:schema', 'r:role'); atoms include inherited ones."""
+    """The filter terms of a formula ('a:atom', 's:schema', 'r:role', 'd:Δ12' for a reference or glyph);
+    atoms include inherited ones."""
     atoms = _unique(facts.atoms + facts.inherited)
     return ([f"a:{a}" for a in atoms] + [f"s:{s}" for s in facts.schemas]
-            + [f"r:{r}" for r in facts.roles])
+            + [f"r:{r}" for r in facts.roles] + [f"d:{d}" for d in facts.refs])
 
 
 @dataclass
