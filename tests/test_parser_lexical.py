@@ -119,3 +119,13 @@ def test_weights():
         assert parse_expr(text + "*x").weight == float(text)
     with pytest.raises(FormulaError, match="out of range"):
         parse_expr("1e-400*x")
+
+
+@pytest.mark.parametrize("data, column", [(b"a # \xff", 5), (b"# \xff", 3), (b"a = b # \xff", 9)])
+def test_invalid_utf8_in_a_comment_is_an_error(data: bytes, column: int) -> None:
+    from deltaform import parse_many
+
+    result = parse_many(data)
+    assert not result.statements
+    assert [(e.line, e.column) for e in result.errors] == [(1, column)]
+    assert "invalid UTF-8 byte 0xFF" in result.errors[0].expected

@@ -336,7 +336,13 @@ Token Lexer::next() {
     return t;
   };
   switch (b) {
-    case '#': return t;  // a comment runs to the end of the line
+    case '#': {  // a comment runs to the end of the line; it must still be UTF-8
+      std::size_t at = 0;
+      if (!unicode::valid_utf8(s.substr(begin), &at))
+        return bad(begin + at, begin + at + 1,
+                   "invalid UTF-8 byte " + byte_name(static_cast<unsigned char>(s[begin + at])) + " in a comment");
+      return t;
+    }
     case '+': return single(Tok::Plus);
     case '-':
       if (begin + 1 < s.size() && s[begin + 1] == '>') return single(Tok::Arrow, 2);

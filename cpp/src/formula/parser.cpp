@@ -389,9 +389,11 @@ bool Parser::finish(Statement& st, Mode mode) {
     }
     std::size_t bad = 0;
     const std::string_view scene = line_.substr(begin, end - begin);
-    if (!unicode::valid_utf8(scene, &bad)) {
+    // The scene and any comment after it: the whole rest of the line must be UTF-8.
+    const std::string_view rest = line_.substr(begin);
+    if (!unicode::valid_utf8(rest, &bad)) {
       char buf[8];
-      std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned char>(scene[bad]));
+      std::snprintf(buf, sizeof buf, "0x%02X", static_cast<unsigned char>(rest[bad]));
       fail(static_cast<std::uint32_t>(begin + bad), std::string("invalid UTF-8 byte ") + buf);
       return false;
     }
