@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -101,12 +102,14 @@ class Evaluation {
       std::vector<Binding> env;
       for (std::uint32_t i = 0; i < st.name_count; ++i) {
         std::string pname(doc.str(doc.name_at(st, i).text));
-        env.push_back({unicode::normalize_name(pname), Value{atom(reserved_name("var:" + pname)), 1.0}});
+        // The same slot atom as the variable ?p: its name is normalised too.
+        std::string key = unicode::normalize_name(pname);
+        env.push_back({key, Value{atom(reserved_name("var:" + key)), 1.0}});
       }
       Value v = expression(doc, st, env, 0, 0);
       materialize_into(v, out);
     }
-    scale_to_atom_norm(out);
+    if (!scale_to_atom_norm(out)) fail_overflow(doc, st);
   }
 
   // One row of encode_records: the same arithmetic as the text
@@ -126,7 +129,8 @@ class Evaluation {
       }
       sum.finish();
     }
-    scale_to_atom_norm(out);
+    if (!scale_to_atom_norm(out))
+      throw InvalidArgument("encode_records: a record's vector overflows float32: its weights are too large");
   }
 
   std::vector<fm::Error> warnings;
@@ -217,13 +221,35 @@ class Evaluation {
     return counts_[level].data();
   }
 
-  void scale_to_atom_norm(void* out) {
-    if (p_.algebra == Algebra::bsc) return;
+  // False when the vector is not finite (an infinity or NaN makes n2 so).
+  bool scale_to_atom_norm(void* out) {
+    if (p_.algebra == Algebra::bsc) return true;
     float* v = static_cast<float*>(out);
     const double n2 = squared_norm(v, p_.width());
-    if (!(n2 > 0.0)) return;
+    if (!std::isfinite(n2)) return false;
+    if (!(n2 > 0.0)) return true;
     const float s = float(std::sqrt(double(p_.dim) / n2));
     for (std::size_t i = 0; i < p_.width(); ++i) v[i] = v[i] * s;
+    return true;
+  }
+
+  // Weights are applied in float32: large ones overflow it. The caret goes to the largest weight.
+  [[noreturn]] void fail_overflow(const fm::Document& doc, const fm::Statement& st) {
+    std::uint32_t pos = 0;
+    double largest = 0.0;
+    if (st.root != fm::kNone)
+      for (std::uint32_t i = st.first_node; i <= st.root; ++i) {
+        const fm::Node& n = doc.nodes[i];
+        if (n.kind == NodeKind::Weight && n.weight > largest) {
+          largest = n.weight;
+          pos = n.pos;
+        }
+      }
+    char num[32];
+    std::snprintf(num, sizeof num, "%g", largest);
+    fail(doc, st, pos,
+         std::string("the vector of this formula overflows float32: weights are too large (the largest is ") + num +
+             ")");
   }
 
   const void* atom_cached(std::string_view raw) {

@@ -1,5 +1,7 @@
 #include "deltaform/encode/scope.hpp"
 
+#include "deltaform/unicode.hpp"
+
 namespace deltaform::encode {
 
 void Scope::add_document(const std::shared_ptr<const formula::Document>& doc) {
@@ -19,7 +21,8 @@ void Scope::add_definition(const Located& def) {
 
 void Scope::add_schema(const Located& schema) {
   std::unique_lock lock(mutex_);
-  schemas_.insert_or_assign(std::string(schema.doc->str(schema.get().name)), schema);
+  // Schema names are words: their identity is the normalised name, as for atoms.
+  schemas_.insert_or_assign(unicode::normalize_name(schema.doc->str(schema.get().name)), schema);
 }
 
 void Scope::add_vector(std::string_view address, const void* data, std::size_t bytes) {
@@ -31,7 +34,7 @@ void Scope::remove(std::string_view name) {
   std::unique_lock lock(mutex_);
   std::string key(name);
   definitions_.erase(key);
-  schemas_.erase(key);
+  schemas_.erase(unicode::normalize_name(key));
   vectors_.erase(key);
 }
 
@@ -47,7 +50,7 @@ const Located* Scope::definition(std::string_view address) const {
 const Located* Scope::schema(std::string_view name) const {
   {
     std::shared_lock lock(mutex_);
-    auto it = schemas_.find(std::string(name));
+    auto it = schemas_.find(unicode::normalize_name(name));
     if (it != schemas_.end()) return &it->second;
   }
   return parent_ ? parent_->schema(name) : nullptr;
