@@ -55,6 +55,21 @@ class Codebook {
   std::size_t size() const;
   std::string name(std::uint32_t id) const;
 
+  // The addresses of the vectors known now, read under one lock; lookups
+  // through a view take no lock (vector memory never moves).
+  class View {
+   public:
+    const void* vector(std::uint32_t id) const { return blocks_[id / kBlock] + (id % kBlock) * stride_; }
+    std::size_t size() const { return size_; }
+
+   private:
+    friend class Codebook;
+    std::vector<const char*> blocks_;
+    std::size_t stride_ = 0;
+    std::size_t size_ = 0;
+  };
+  View view() const;
+
  private:
   static constexpr std::size_t kBlock = 256;  // vectors per storage block
   SpaceParams params_;
