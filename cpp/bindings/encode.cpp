@@ -119,7 +119,7 @@ std::vector<std::string_view> utf8_lines(const py::list& items, py::tuple& keep,
       own.emplace_back(std::string(raw));
       text = own.back();
     }
-    if (text.find_first_of("\n\r") != std::string_view::npos)
+    if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size()))
       throw py::value_error("item " + std::to_string(i) +
                             ": one formula per item; found a line break (use encode_file for files)");
     out.push_back(text);

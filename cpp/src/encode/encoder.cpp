@@ -573,9 +573,9 @@ class Evaluation {
         return Value{out};
       }
       case NodeKind::Layer: {
-        std::string_view role = doc.text(n);
+        const void* role = atom_cached(doc.text(n));
         if (p_.algebra != Algebra::fhrr) warn_self_binding(doc, st, n, role);
-        return Value{atom_cached(role), materialize(kid(0), out), 1.0};
+        return Value{role, materialize(kid(0), out), 1.0};
       }
       case NodeKind::Bind: {
         // Left fold; the last bind is left pending when its operands are stable.
@@ -641,10 +641,11 @@ class Evaluation {
     fail(doc, st, n.pos, "unsupported formula node");
   }
 
-  bool warn_self_binding(const fm::Document& doc, const fm::Statement& st, const fm::Node& n, std::string_view role) {
+  // Same atom vector, same normalised name: the codebook has one vector per name.
+  bool warn_self_binding(const fm::Document& doc, const fm::Statement& st, const fm::Node& n, const void* role) {
     const fm::Node& f = doc.nodes[doc.kid(n, 0).node];
-    if (f.kind == NodeKind::Atom && unicode::normalize_name(doc.text(f)) == unicode::normalize_name(role)) {
-      warnings.push_back(doc.error_at(st, n.pos, "role '" + std::string(role) + "' is bound to itself: in " +
+    if (f.kind == NodeKind::Atom && atom_cached(doc.text(f)) == role) {
+      warnings.push_back(doc.error_at(st, n.pos, "role '" + std::string(doc.text(n)) + "' is bound to itself: in " +
                                                      algebra_name(p_.algebra) + " that is the identity vector"));
       return true;
     }

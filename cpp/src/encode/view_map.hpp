@@ -35,38 +35,56 @@ class ViewMap {
   // The value stored for `key`, or nullptr.
   V* find(std::string_view key) {
     if (slots_.empty()) return nullptr;
-    const std::uint64_t h = hash_text(key);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+    const Key k(key);
+    for (std::size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (!s.used) return nullptr;
-      if (s.hash == h && s.key == key) return &s.value;
+      if (s.key == k) return &s.value;
     }
   }
 
   void insert(std::string_view key, V value) {
     if ((count_ + 1) * 4 > slots_.size() * 3) grow();
-    place(hash_text(key), key, std::move(value));
+    place(Key(key), std::move(value));
     ++count_;
   }
 
   std::size_t size() const { return count_; }
 
  private:
-  struct Slot {
+  // Short keys (most words) are copied into the slot, so a lookup reads one
+  // place in memory instead of the slot and then the text far away.
+  static constexpr std::size_t kInline = 24;
+  struct Key {
     std::uint64_t hash = 0;
-    std::string_view key;
+    std::uint64_t words[kInline / 8] = {0, 0, 0};
+    std::string_view text;  // the full key (compared when it is longer than kInline)
+    Key() = default;
+    explicit Key(std::string_view s) : hash(hash_text(s)), text(s) {
+      if (s.size() <= kInline) std::memcpy(words, s.data(), s.size());
+    }
+    bool operator==(const Key& o) const {
+      if (hash != o.hash || text.size() != o.text.size()) return false;
+      if (text.size() <= kInline) return words[0] == o.words[0] && words[1] == o.words[1] && words[2] == o.words[2];
+      return text == o.text;
+    }
+  };
+  struct Slot {
+    Key key;
     V value{};
     bool used = false;
   };
 
-  void place(std::uint64_t h, std::string_view key, V value) {
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+  void place(const Key& k, V value) {
+    for (std::size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (!s.used) {
-        s = Slot{h, key, std::move(value), true};
+        s.key = k;
+        s.value = std::move(value);
+        s.used = true;
         return;
       }
-      if (s.hash == h && s.key == key) {
+      if (s.key == k) {
         s.value = std::move(value);
         --count_;  // replaced, not added
         return;
@@ -79,7 +97,7 @@ class ViewMap {
     slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
     mask_ = slots_.size() - 1;
     for (Slot& s : old)
-      if (s.used) place(s.hash, s.key, std::move(s.value));
+      if (s.used) place(s.key, std::move(s.value));
   }
 
   std::vector<Slot> slots_;
