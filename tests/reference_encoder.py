@@ -157,7 +157,8 @@ class ReferenceEncoder:
     # ------------------------------------------------------------ statements
     def encode(self, node: ast.Node) -> np.ndarray:
         """The stored-scale vector of a statement or expression, in storage format."""
-        return self.to_storage(self.stored(node))
+        with np.errstate(over="ignore", invalid="ignore"):  # large weights overflow float32 on purpose
+            return self.to_storage(self.stored(node))
 
     def stored(self, node: ast.Node) -> np.ndarray:
         if isinstance(node, ast.Schema):
