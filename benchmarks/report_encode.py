@@ -76,15 +76,24 @@ def make_workload(rows: int, vocab: list[str], seed: int = 1):
 
 
 # ------------------------------------------------------------------ timing
-def timed(fn, repeat: int) -> tuple[float, float, float]:
-    """(median, min, max) seconds of `repeat` calls after one warm-up."""
+class Timing(tuple):
+    """(median, min, max) wall seconds; .cpu is the median CPU seconds of the process (all threads)."""
+    cpu: float
+
+
+def timed(fn, repeat: int) -> Timing:
+    """Wall and CPU time of `repeat` calls after one warm-up."""
     fn()
-    times = []
+    times, cpus = [], []
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times), max(times)
+        cpus.append(time.process_time() - c0)
+    t = Timing((statistics.median(times), min(times), max(times)))
+    t.cpu = statistics.median(cpus)
+    return t
 
 
 def memory_bandwidth(mb: int = 512) -> float:
@@ -323,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
         with_torch = False
         print("torchhd is not installed: its column is left out", file=sys.stderr)
 
+    load = os.getloadavg()
     vocab = make_vocabulary(VOCAB)
     bandwidth = memory_bandwidth(256 if args.quick else 512)
     results = []
@@ -335,7 +345,9 @@ def main(argv: list[str] | None = None) -> None:
     prate, plines = parse_rate(50_000 if args.quick else 400_000, repeat)
 
     print(f"deltaform {df.__version__}, SIMD {df.simd_path()}, {os.cpu_count()} cores, "
-          f"threads={THREADS}; memory bandwidth (copy) {bandwidth / 1e9:.1f} GB/s")
+          f"threads={THREADS}; memory bandwidth (copy) {bandwidth / 1e9:.1f} GB/s; "
+          f"load average at start {load[0]:.1f}, at end {os.getloadavg()[0]:.1f} (above {os.cpu_count()}: "
+          "other work shared the cores, so wall-clock figures are pessimistic)")
     print(f"workload: {LAYERS} role–filler layers per formula, {len(ROLES)} roles, {VOCAB} fillers; "
           "rows/s as median (min–max) of repeats\n")
     head = ("| space | rows | deltaform text (rows/s) | deltaform ids | numpy vector-only (best of 1/2 threads) "
@@ -360,6 +372,16 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|")
     for r in results:
         print(f"| {r['space']} | {fmt_rate(r['rows'], r['text_1t'])} | {r['text_1t'][0] / r['text'][0]:.2f}× |")
+    print()
+    print("CPU time per row (µs, all threads of the process; not inflated when other work shares the cores):\n")
+    print("| space | deltaform text | deltaform text 1 thread | deltaform ids | numpy (best) | torchhd "
+          "| numpy ÷ text | numpy ÷ ids |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        n = r["rows"]
+        us = lambda t: f"{t.cpu / n * 1e6:.1f}" if t else "–"  # noqa: E731
+        print(f"| {r['space']} | {us(r['text'])} | {us(r['text_1t'])} | {us(r['records'])} | {us(r['numpy'])} "
+              f"| {us(r.get('torchhd'))} | {r['numpy'].cpu / r['text'].cpu:.1f}× | {r['numpy'].cpu / r['records'].cpu:.1f}× |")
     print(f"\nparse alone (built-in outline corpus repeated to {plines:,} lines, one thread): "
           f"{prate / 1e6:.2f} M lines/s")
 

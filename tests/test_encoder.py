@@ -31,7 +31,10 @@ PROGRAMS = {
              "(a + b) * (c - d)", "0.3*a * 0.3*b * c"],
     "inverse": ["~a", "~(a * b)", "a * ~b", "~0.5*a", "~~a", "(a * b) * ~b", "~(a + 0.5*b) + c"],
     "layers": ["образ: вода", "r: (a + b)", "r: 0.3*a + s: b", "r: s: a", "объект: вода + весна",
-               "образ: вода + эмоция: боль + действие: таяние", "r: ~a", "0.5*r: 2*a + r: b"],
+               "образ: вода + эмоция: боль + действие: таяние", "r: ~a", "0.5*r: 2*a + r: b",
+               # more layers than the encoder adds in one pass, with weights, a plain term in between
+               " + ".join(f"{0.1 * (i + 1):.1f}*r{i}: f{i}" for i in range(11)) + " + g - r: (a + b) + r12: f12",
+               "a → r: b → 0.5*s: c → (t: d + u: e)", "ΔL2(x) = r: x + s: x", "ΔL2(a) + ΔL2(0.5*b)"],
     "flows": ["a → b", "a → b → c → d → e", "(a + b) → 0.5*c", "a -> b", "0.2*a → b * c → r: d",
               "a → a → a", "(a → b) → c"],
     "schemas": ["schema сцена(объект, напряжение, переход)", "сцена(вода, весна, неясность)",

@@ -261,6 +261,12 @@ class Evaluation {
     bool bits = false;   // bsc, bit-sliced counters in planes_[level]
     int nplanes = 0;
     std::uint32_t voters = 0;  // bsc bit-sliced: terms with a nonzero coefficient
+    // fhrr: pending binds added together in one pass (their operands stay valid until then)
+    static constexpr int kBatch = 8;
+    const float* pa[kBatch];
+    const float* pb[kBatch];
+    float pc[kBatch];
+    int pending = 0;
   };
 
   Sum begin_sum(void* out, int level, bool unit, std::size_t terms) {
@@ -278,8 +284,18 @@ class Evaluation {
     return s;
   }
 
-  void add(Sum& s, const Value& v, double coef) {
+  // `stable`: v's operands stay valid until the sum finishes (not in a scratch slot reused per term).
+  void add(Sum& s, const Value& v, double coef, bool stable = true) {
     const float c = float(coef);
+    if (!bsc_ && p_.algebra == Algebra::fhrr && v.bound() && stable) {
+      if (s.pending == Sum::kBatch) flush(s);
+      s.pa[s.pending] = static_cast<const float*>(v.vec);
+      s.pb[s.pending] = static_cast<const float*>(v.other);
+      s.pc[s.pending] = c;
+      ++s.pending;
+      return;
+    }
+    flush(s);
     if (bsc_) {
       const auto* a = static_cast<const std::uint64_t*>(v.vec);
       const auto* b = static_cast<const std::uint64_t*>(v.other);
@@ -330,8 +346,18 @@ class Evaluation {
     }
   }
 
+  void flush(Sum& s) {
+    if (s.pending == 0) return;
+    vk_.cmul_sum(s.pa, s.pb, s.pc, std::size_t(s.pending), s.empty, static_cast<float*>(s.out), p_.dim);
+    s.empty = false;
+    s.pending = 0;
+  }
+
   void finish(Sum& s) {
-    if (!bsc_) return;
+    if (!bsc_) {
+      flush(s);
+      return;
+    }
     auto* dst = static_cast<std::uint64_t*>(s.out);
     if (!s.bits) {
       vk_.majority_bits(counts(s.level), tie_, dst, width_);
@@ -607,7 +633,8 @@ class Evaluation {
         for (std::uint32_t i = 0; i < n.count; ++i) {
           const Value& v = kid(i);
           // bsc: the step's weight votes in the majority; fhrr/map: it scales the step.
-          add(sum, Value{step(i), materialize(v, tmp), 1.0}, bsc_ ? v.coef : 1.0);
+          const void* x = materialize(v, tmp);
+          add(sum, Value{step(i), x, 1.0}, bsc_ ? v.coef : 1.0, x != tmp);
         }
         finish(sum);
         return Value{out};
@@ -631,8 +658,9 @@ class Evaluation {
         add(sum, Value{schema_atom_, atom_cached(name), 1.0}, 1.0);
         for (std::uint32_t i = 0; i < n.count; ++i) {
           const Value& v = kid(i);
-          add(sum, Value{atom_cached(decl_doc.str(decl_doc.name_at(decl, i).text)), materialize(v, tmp), 1.0},
-              bsc_ ? v.coef : 1.0);
+          const void* x = materialize(v, tmp);
+          add(sum, Value{atom_cached(decl_doc.str(decl_doc.name_at(decl, i).text)), x, 1.0}, bsc_ ? v.coef : 1.0,
+              x != tmp);
         }
         finish(sum);
         return Value{out};

@@ -62,6 +62,105 @@ void cmul_axpy(float c, const float* a, const float* b, float* acc, size_t dim) 
   }
 }
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__)
+using VecF = __m512;
+constexpr size_t kLanes = 16;
+inline VecF vload(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(float* p, VecF v) { _mm512_storeu_ps(p, v); }
+inline VecF vmul(VecF x, VecF y) { return _mm512_mul_ps(x, y); }
+inline VecF vadd(VecF x, VecF y) { return _mm512_add_ps(x, y); }
+inline VecF vsub(VecF x, VecF y) { return _mm512_sub_ps(x, y); }
+inline VecF vset(float x) { return _mm512_set1_ps(x); }
+#else
+using VecF = __m256;
+constexpr size_t kLanes = 8;
+inline VecF vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, VecF v) { _mm256_storeu_ps(p, v); }
+inline VecF vmul(VecF x, VecF y) { return _mm256_mul_ps(x, y); }
+inline VecF vadd(VecF x, VecF y) { return _mm256_add_ps(x, y); }
+inline VecF vsub(VecF x, VecF y) { return _mm256_sub_ps(x, y); }
+inline VecF vset(float x) { return _mm256_set1_ps(x); }
+#endif
+
+void cmul_sum(const float* const* a, const float* const* b, const float* c, size_t k, bool init, float* acc,
+              size_t dim) {
+  const size_t full = dim / kLanes * kLanes;
+  for (size_t i = 0; i < full; i += kLanes) {
+    VecF sr, si;
+    size_t j = 0;
+    if (init) {
+      const float* x = a[0];
+      const float* y = b[0];
+      const VecF ar = vload(x + i), ai = vload(x + dim + i), br = vload(y + i), bi = vload(y + dim + i);
+      sr = vsub(vmul(ar, br), vmul(ai, bi));
+      si = vadd(vmul(ar, bi), vmul(ai, br));
+      if (c[0] != 1.0f) {
+        sr = vmul(vset(c[0]), sr);
+        si = vmul(vset(c[0]), si);
+      }
+      j = 1;
+    } else {
+      sr = vload(acc + i);
+      si = vload(acc + dim + i);
+    }
+    for (; j < k; ++j) {
+      const float* x = a[j];
+      const float* y = b[j];
+      const VecF ar = vload(x + i), ai = vload(x + dim + i), br = vload(y + i), bi = vload(y + dim + i);
+      VecF tr = vsub(vmul(ar, br), vmul(ai, bi));
+      VecF ti = vadd(vmul(ar, bi), vmul(ai, br));
+      if (c[j] != 1.0f) {
+        tr = vmul(vset(c[j]), tr);
+        ti = vmul(vset(c[j]), ti);
+      }
+      sr = vadd(sr, tr);
+      si = vadd(si, ti);
+    }
+    vstore(acc + i, sr);
+    vstore(acc + dim + i, si);
+  }
+  // The last dim % kLanes components, one at a time with the same operations.
+  for (size_t i = full; i < dim; ++i) {
+    float sr, si;
+    size_t j = 0;
+    if (init) {
+      const float *x = a[0], *y = b[0];
+      sr = x[i] * y[i] - x[dim + i] * y[dim + i];
+      si = x[i] * y[dim + i] + x[dim + i] * y[i];
+      if (c[0] != 1.0f) {
+        sr = c[0] * sr;
+        si = c[0] * si;
+      }
+      j = 1;
+    } else {
+      sr = acc[i];
+      si = acc[dim + i];
+    }
+    for (; j < k; ++j) {
+      const float *x = a[j], *y = b[j];
+      const float tr = x[i] * y[i] - x[dim + i] * y[dim + i];
+      const float ti = x[i] * y[dim + i] + x[dim + i] * y[i];
+      sr = sr + (c[j] != 1.0f ? c[j] * tr : tr);
+      si = si + (c[j] != 1.0f ? c[j] * ti : ti);
+    }
+    acc[i] = sr;
+    acc[dim + i] = si;
+  }
+}
+#else
+// Term by term: the same operations in the same order per component.
+void cmul_sum(const float* const* a, const float* const* b, const float* c, size_t k, bool init, float* acc,
+              size_t dim) {
+  size_t j = 0;
+  if (init) {
+    cmul_scaled(c[0], a[0], b[0], acc, dim);
+    j = 1;
+  }
+  for (; j < k; ++j) cmul_axpy(c[j], a[j], b[j], acc, dim);
+}
+#endif
+
 void mul_scaled(float c, const float* __restrict a, const float* __restrict b, float* __restrict out, size_t n) {
   if (c == 1.0f) {
     for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
@@ -180,7 +279,7 @@ void majority_bits(const float* counts, const uint64_t* tie, uint64_t* out, size
 
 const deltaform::encode::VectorKernels& table() {
   static const deltaform::encode::VectorKernels t{
-      cmul_scaled, cmul_axpy, mul_scaled, mul_axpy, scale, store_scaled, store_fence,
+      cmul_scaled, cmul_axpy, cmul_sum, mul_scaled, mul_axpy, scale, store_scaled, store_fence,
       squared_norm, xor_axpy_bits, majority_bits,
   };
   return t;

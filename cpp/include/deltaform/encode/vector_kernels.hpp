@@ -16,6 +16,12 @@ struct VectorKernels {
   void (*cmul_scaled)(float c, const float* a, const float* b, float* out, std::size_t dim);
   // fhrr: acc = acc + c * (a ⊛ b)
   void (*cmul_axpy)(float c, const float* a, const float* b, float* acc, std::size_t dim);
+  // fhrr, k terms in one pass: per component, acc = acc + c[j] * (a[j] ⊛ b[j]) for j in
+  // order (with init, term 0 sets acc = c[0] * (a[0] ⊛ b[0]) instead). The same
+  // bits as cmul_scaled / cmul_axpy term by term; one pass keeps acc in
+  // registers and streams the k operand pairs together.
+  void (*cmul_sum)(const float* const* a, const float* const* b, const float* c, std::size_t k, bool init,
+                   float* acc, std::size_t dim);
   // map: out = c * (a * b);  acc = acc + c * (a * b)
   void (*mul_scaled)(float c, const float* a, const float* b, float* out, std::size_t n);
   void (*mul_axpy)(float c, const float* a, const float* b, float* acc, std::size_t n);
