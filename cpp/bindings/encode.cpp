@@ -50,6 +50,15 @@ ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::s
       fm::Parser parser;
       std::size_t b = c * chunk, e = std::min(n, b + chunk);
       auto& ls = line_statement[c];
+      // Room for the chunk up front (a guess from its size): growing the
+      // arenas line by line would copy them again and again.
+      std::size_t bytes = 0;
+      for (std::size_t i = b; i < e; ++i) bytes += lines[i].size();
+      doc->pool.reserve(bytes * 2 + 64);
+      doc->nodes.reserve(bytes / 8 + 16);
+      doc->children.reserve(bytes / 8 + 16);
+      doc->statements.reserve(e - b);
+      ls.reserve(e - b);
       for (std::size_t i = b; i < e; ++i) {
         std::size_t before = doc->statements.size(), errs = doc->errors.size();
         bool ok = parser.parse_line(lines[i], std::uint32_t(i + 1), *doc);

@@ -783,13 +783,14 @@ void encode_records(Space& space, const std::uint32_t* roles, const std::uint32_
   std::atomic<std::size_t> overflow{n};
   parallel_for(n, threads, 64, [&](std::size_t lo, std::size_t hi) {
     Evaluation ev(enc, empty);
-    for (std::size_t i = lo; i < hi; ++i)
+    for (std::size_t i = lo; i < hi; ++i) {
       if (!ev.record(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
                      static_cast<char*>(out) + i * bytes)) {
         std::size_t cur = overflow.load();
         while (i < cur && !overflow.compare_exchange_weak(cur, i)) {
         }
       }
+    }
     vk.store_fence();
   });
   if (overflow.load() < n)
