@@ -109,7 +109,9 @@ def encode_many(
     Items are formula text (one statement each) or syntax-tree nodes.
     Definitions among the items are visible to every item (any order).
     ``errors="raise"`` raises :class:`EncodeErrors` listing every bad item;
-    ``errors="zero"`` leaves their rows zero instead.
+    ``errors="zero"`` leaves their rows zero instead. Formulas that encode
+    but probably say something else than meant (a role bound to itself in
+    map or bsc, where that is the identity) give one :class:`EncodeWarning`.
     """
     if errors not in ("raise", "zero"):
         raise ValueError(f"errors must be 'raise' or 'zero', got {errors!r}")

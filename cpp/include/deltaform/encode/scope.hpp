@@ -2,7 +2,9 @@
 // glyphs, parametric formulas) and schema declarations found in parsed
 // Documents, and vectors stored elsewhere (a memory) under an address.
 // A Scope may sit on a parent scope (a batch of lines over a registry over a
-// memory); lookups try the nearest scope first.
+// memory); lookups try the nearest scope first. Addresses and glyphs are
+// matched as written; schema names are words, matched by their normalised
+// form (NFC + casefold), like atoms.
 #pragma once
 #include <cstdint>
 #include <memory>
