@@ -104,6 +104,7 @@ class Evaluation {
     planes_.resize(levels);
     values_.resize(levels);
     final_.resize(lines_);
+    carry_.resize(width_);
     schema_atom_ = atom(reserved_name("schema"));
     tie_ = enc.space_->tie_vector();
   }
@@ -306,18 +307,8 @@ class Evaluation {
       if (c == 0.0f) return;  // adds ±0 to every count: changes nothing
       ++s.voters;
       // A term votes "one" where its bit, flipped for a negative sign, is 1.
-      const std::uint64_t flip = c < 0.0f ? ~std::uint64_t(0) : 0;
-      std::uint64_t* pl = planes_[s.level].data();
-      const int np = s.nplanes;
-      for (std::size_t w = 0; w < width_; ++w) {
-        std::uint64_t carry = (b ? a[w] ^ b[w] : a[w]) ^ flip;
-        std::uint64_t* counter = pl + w * std::size_t(np);
-        for (int q = 0; q < np && carry; ++q) {
-          const std::uint64_t next = counter[q] & carry;
-          counter[q] ^= carry;
-          carry = next;
-        }
-      }
+      vk_.count_votes(a, b, c < 0.0f ? ~std::uint64_t(0) : 0, planes_[s.level].data(), s.nplanes, carry_.data(),
+                      width_);
       return;
     }
     float* acc = static_cast<float*>(s.out);
@@ -365,23 +356,7 @@ class Evaluation {
     }
     // The float count is voters - 2 * ones: bit 1 when ones > voters / 2,
     // the tie bit when exactly half (voters even), else 0.
-    const std::uint32_t half = s.voters / 2;
-    const bool even = s.voters % 2 == 0;
-    const std::uint64_t* pl = planes_[s.level].data();
-    const int np = s.nplanes;
-    for (std::size_t w = 0; w < width_; ++w) {
-      const std::uint64_t* counter = pl + w * std::size_t(np);
-      std::uint64_t gt = 0, eq = ~std::uint64_t(0);
-      for (int q = np - 1; q >= 0; --q) {
-        if ((half >> q) & 1u) {
-          eq &= counter[q];
-        } else {
-          gt |= eq & counter[q];
-          eq &= ~counter[q];
-        }
-      }
-      dst[w] = gt | (even ? eq & tie_[w] : 0);
-    }
+    vk_.count_majority(planes_[s.level].data(), s.nplanes, s.voters, tie_, carry_.data(), dst, width_);
   }
 
   // ---------------------------------------------------------------- references
@@ -714,6 +689,7 @@ class Evaluation {
   std::vector<std::vector<std::uint64_t>> planes_;
   std::vector<std::vector<Value>> values_;
   std::vector<Line> final_;  // a statement's value before scaling, when not in a slot
+  std::vector<std::uint64_t> carry_;  // bsc counters: one word per vector word
   const void* schema_atom_ = nullptr;
   const std::uint64_t* tie_ = nullptr;
   std::vector<const void*> steps_;

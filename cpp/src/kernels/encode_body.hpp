@@ -255,6 +255,46 @@ void xor_axpy_bits(float c, const uint64_t* a, const uint64_t* b, float* __restr
   }
 }
 
+void count_votes(const uint64_t* __restrict a, const uint64_t* __restrict b, uint64_t flip, uint64_t* __restrict planes,
+                 int nplanes, uint64_t* __restrict carry, size_t words) {
+  if (b)
+    for (size_t w = 0; w < words; ++w) carry[w] = a[w] ^ b[w] ^ flip;
+  else
+    for (size_t w = 0; w < words; ++w) carry[w] = a[w] ^ flip;
+  for (int q = 0; q < nplanes; ++q) {
+    uint64_t* __restrict plane = planes + size_t(q) * words;
+    for (size_t w = 0; w < words; ++w) {
+      const uint64_t next = plane[w] & carry[w];
+      plane[w] ^= carry[w];
+      carry[w] = next;
+    }
+  }
+}
+
+void count_majority(const uint64_t* __restrict planes, int nplanes, uint32_t voters, const uint64_t* __restrict tie,
+                    uint64_t* __restrict eq, uint64_t* __restrict out, size_t words) {
+  // Bit-sliced comparison with half = voters / 2 from the top plane down:
+  // out collects "greater", eq "equal so far".
+  const uint32_t half = voters / 2;
+  const uint64_t even = voters % 2 == 0 ? ~uint64_t(0) : 0;
+  for (size_t w = 0; w < words; ++w) {
+    out[w] = 0;
+    eq[w] = ~uint64_t(0);
+  }
+  for (int q = nplanes - 1; q >= 0; --q) {
+    const uint64_t* __restrict plane = planes + size_t(q) * words;
+    if ((half >> q) & 1u) {
+      for (size_t w = 0; w < words; ++w) eq[w] &= plane[w];
+    } else {
+      for (size_t w = 0; w < words; ++w) {
+        out[w] |= eq[w] & plane[w];
+        eq[w] &= ~plane[w];
+      }
+    }
+  }
+  for (size_t w = 0; w < words; ++w) out[w] |= eq[w] & tie[w] & even;
+}
+
 void majority_bits(const float* counts, const uint64_t* tie, uint64_t* out, size_t words) {
   for (size_t j = 0; j < words; ++j) {
     uint64_t word = 0;
@@ -280,7 +320,7 @@ void majority_bits(const float* counts, const uint64_t* tie, uint64_t* out, size
 const deltaform::encode::VectorKernels& table() {
   static const deltaform::encode::VectorKernels t{
       cmul_scaled, cmul_axpy, cmul_sum, mul_scaled, mul_axpy, scale, store_scaled, store_fence,
-      squared_norm, xor_axpy_bits, majority_bits,
+      squared_norm, xor_axpy_bits, count_votes, count_majority, majority_bits,
   };
   return t;
 }

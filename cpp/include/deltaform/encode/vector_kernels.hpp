@@ -36,6 +36,13 @@ struct VectorKernels {
   double (*squared_norm)(const float* v, std::size_t n);
   // bsc counts: acc = acc + (bit of a^b ? -c : +c) per component (b may be null: bits of a)
   void (*xor_axpy_bits)(float c, const std::uint64_t* a, const std::uint64_t* b, float* acc, std::size_t nbits);
+  // bsc with unit weights, bit-sliced counters (plane q, words apart, holds bit q of
+  // every count): adds one vote per component where (a ^ b ^ flip) is 1 (b may be null).
+  void (*count_votes)(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t flip, std::uint64_t* planes,
+                      int nplanes, std::uint64_t* carry, std::size_t words);
+  // out = 1 where the count > voters / 2, the bit of tie where equal (voters even), else 0.
+  void (*count_majority)(const std::uint64_t* planes, int nplanes, std::uint32_t voters, const std::uint64_t* tie,
+                         std::uint64_t* eq, std::uint64_t* out, std::size_t words);
   // bsc majority: bit = count < 0 ? 1 : count > 0 ? 0 : bit of tie
   void (*majority_bits)(const float* counts, const std::uint64_t* tie, std::uint64_t* out, std::size_t words);
 };
