@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -30,12 +32,24 @@ std::size_t storage_columns(const SpaceParams& p);     // last-axis length in nu
 py::dtype storage_dtype(const SpaceParams& p);
 
 // Accepts (width,) or (n, width); with allow_3d also (g, m, width) (rows = g*m).
+// The finite check of a large batch is split over `threads` (0 = all cores).
 VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char* what, bool allow_3d = false,
-                         bool check_finite = true);
+                         bool check_finite = true, int threads = 1);
+// bind, unbind, inverse and bundle are products and weighted sums: a NaN or
+// infinite input always gives a NaN or infinite output (NaN propagates; inf
+// stays inf, or meets -inf or 0 and becomes NaN). So they skip the input check
+// (vector_batch with check_finite=false), and this one pass over the output,
+// no larger than the inputs, replaces it; only when the output is not finite
+// are the inputs searched in order, to name the culprit as the input check
+// would. Finite inputs whose result overflows are accepted, as before.
+// With no output rows the inputs are checked directly.
+void require_finite_inputs_by_output(const SpaceParams& p, const void* out, std::size_t out_rows,
+                                     std::initializer_list<std::pair<const VectorBatch*, const char*>> inputs,
+                                     int threads);
 // A new uninitialised array of `rows` vectors ((width,) when single).
 py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single);
 void* mutable_data(py::array& a);
 // Raises ValueError naming `what` when a float array holds NaN or infinity.
-void require_finite(const float* x, std::size_t n, const char* what);
+void require_finite(const float* x, std::size_t n, const char* what, int threads = 1);
 
 }  // namespace deltaform::bindings

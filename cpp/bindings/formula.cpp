@@ -68,6 +68,7 @@ py::tuple parse_text(const py::bytes& data, const std::string& filename, bool st
   });
   py::list statements(convert ? doc->statements.size() : 0);
   if (convert) {
+    deltaform::bindings::GcPause no_gc;
     AstClasses cls;
     for (std::size_t i = 0; i < doc->statements.size(); ++i) {
       const fm::Statement& st = doc->statements[i];

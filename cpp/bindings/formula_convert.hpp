@@ -4,6 +4,9 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
 
 #include "deltaform/formula/tree.hpp"
 
@@ -11,11 +14,43 @@ namespace deltaform::bindings {
 
 namespace py = pybind11;
 
-// The classes of deltaform.ast, looked up once per call.
+// Builds instances of one deltaform.ast class. The classes are frozen
+// dataclasses with slots and no validation the parser could fail, so an
+// instance is allocated and its fields set directly, without running
+// __init__ (ten times faster); if the class does not have exactly the fields
+// expected, the class is called as usual.
+class NodeMaker {
+ public:
+  NodeMaker(const py::module_& ast, const char* name, std::initializer_list<const char*> fields);
+  py::object operator()(std::initializer_list<py::handle> values) const;
+
+ private:
+  py::object cls_;
+  std::vector<py::str> fields_;
+  bool direct_ = false;
+};
+
+// The classes of deltaform.ast, looked up once per conversion.
 struct AstClasses {
-  py::object Atom, Var, Ref, Glyph, SchemaCall, Layer, Inverse, Weight, Bind, Bundle, Flow,
+  py::module_ ast;
+  NodeMaker Atom, Var, Ref, Glyph, SchemaCall, Layer, Inverse, Weight, Bind, Bundle, Flow,
       Definition, Anonymous, Schema;
   AstClasses();
+};
+
+// Switches Python's cyclic garbage collector off while many nodes are built
+// (they form no cycles) and back to its previous state afterwards.
+class GcPause {
+ public:
+  GcPause() : was_enabled_(PyGC_Disable() == 1) {}
+  ~GcPause() {
+    if (was_enabled_) PyGC_Enable();
+  }
+  GcPause(const GcPause&) = delete;
+  GcPause& operator=(const GcPause&) = delete;
+
+ private:
+  bool was_enabled_;
 };
 
 // The expression whose root is `root`; every node it uses has an index in

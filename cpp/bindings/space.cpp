@@ -28,12 +28,13 @@ std::size_t broadcast_rows(const VectorBatch& a, const VectorBatch& b, const cha
 
 py::array bind_op(Space& s, const py::object& a, const py::object& b, int threads, bool unbind) {
   const auto& p = s.params();
-  auto A = vector_batch(p, a, "a"), B = vector_batch(p, b, "b");
+  auto A = vector_batch(p, a, "a", false, false), B = vector_batch(p, b, "b", false, false);
   std::size_t n = broadcast_rows(A, B, unbind ? "unbind" : "bind");
   py::array out = new_vectors(p, n, A.single && B.single);
   void* dst = mutable_data(out);
   py::gil_scoped_release nogil;
   ops::bind(p, A.data, A.rows, B.data, B.rows, dst, n, unbind, threads);
+  require_finite_inputs_by_output(p, dst, n, {{&A, "a"}, {&B, "b"}}, threads);
   return out;
 }
 
@@ -89,18 +90,19 @@ DF_BINDING(10, space) {
       .def("inverse",
            [](Space& s, py::object a, int threads) {
              const auto& p = s.params();
-             auto A = vector_batch(p, a, "a");
+             auto A = vector_batch(p, a, "a", false, false);
              py::array out = new_vectors(p, A.rows, A.single);
              void* dst = mutable_data(out);
              py::gil_scoped_release nogil;
              ops::inverse(p, A.data, dst, A.rows, threads);
+             require_finite_inputs_by_output(p, dst, A.rows, {{&A, "a"}}, threads);
              return out;
            },
            py::arg("a"), py::arg("threads") = 0)
       .def("bundle",
            [](Space& s, py::object x, py::object weights, int threads) {
              const auto& p = s.params();
-             auto X = vector_batch(p, x, "vectors", true);
+             auto X = vector_batch(p, x, "vectors", true, false);
              py::array arr = X.array;
              std::size_t groups = arr.ndim() == 3 ? std::size_t(arr.shape(0)) : 1;
              std::size_t m = arr.ndim() == 1 ? 1 : std::size_t(arr.shape(arr.ndim() - 2));
@@ -126,6 +128,7 @@ DF_BINDING(10, space) {
              const std::uint64_t* tie = p.is_binary() ? s.tie_vector() : nullptr;
              py::gil_scoped_release nogil;
              ops::bundle(p, X.data, groups, m, wp, per_group, tie, dst, threads);
+             require_finite_inputs_by_output(p, dst, groups, {{&X, "vectors"}}, threads);
              return out;
            },
            py::arg("vectors"), py::arg("weights") = py::none(), py::arg("threads") = 0)
@@ -143,7 +146,7 @@ DF_BINDING(10, space) {
       .def("similarity",
            [](Space& s, py::object a, py::object b, int threads) -> py::object {
              const auto& p = s.params();
-             auto A = vector_batch(p, a, "a"), B = vector_batch(p, b, "b");
+             auto A = vector_batch(p, a, "a", false, true, threads), B = vector_batch(p, b, "b", false, true, threads);
              std::size_t n = broadcast_rows(A, B, "similarity");
              py::array_t<float> out{py::ssize_t(n)};
              float* dst = out.mutable_data();

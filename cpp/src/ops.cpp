@@ -1,5 +1,6 @@
 #include "deltaform/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -11,15 +12,60 @@
 namespace deltaform::ops {
 namespace {
 
-// Rows of work per thread below which threading costs more than it saves.
+// Rows of work per thread below which threading costs more than it saves:
+// starting a thread costs tens of microseconds (more on a busy machine), the
+// time these memory-bound loops take over about 1 MiB.
 std::size_t grain_rows(const SpaceParams& p) {
-  std::size_t bytes = p.bytes();
-  return bytes >= (1u << 16) ? 1 : (1u << 16) / bytes;
+  constexpr std::size_t min_bytes = std::size_t(1) << 20;
+  const std::size_t bytes = p.bytes();
+  return bytes >= min_bytes ? 1 : min_bytes / bytes;
 }
 
 template <class T>
 const T* row(const void* base, std::size_t rows, std::size_t i, std::size_t width) {
   return static_cast<const T*>(base) + (rows == 1 ? 0 : i) * width;
+}
+
+// bsc bundle with unit weights. The float sum at a bit is m - 2 * (number of
+// ones), exact below 2^24 vectors, so its sign only compares that count with
+// m / 2. The counts are kept bit-sliced (plane j holds bit j of the 64 counts
+// of a word), so one word operation serves 64 components; the result is the
+// same as the float path's, bit for bit, on every SIMD path.
+void bsc_majority_unit(const std::uint64_t* base, std::size_t m, std::size_t w, std::size_t c0, std::size_t c1,
+                       const std::uint64_t* tie, std::uint64_t* dst) {
+  std::size_t planes = 1;
+  while ((std::size_t(1) << planes) <= m) ++planes;
+  const std::size_t cols = c1 - c0;
+  // per-thread scratch: a bundle of many small groups would otherwise allocate per group
+  static thread_local std::vector<std::uint64_t> count, carry;
+  count.assign(planes * cols, 0);
+  carry.resize(cols);
+  for (std::size_t i = 0; i < m; ++i) {
+    const std::uint64_t* x = base + i * w + c0;
+    std::copy(x, x + cols, carry.begin());
+    for (std::size_t j = 0; j < planes; ++j) {
+      std::uint64_t* plane = count.data() + j * cols;
+      for (std::size_t c = 0; c < cols; ++c) {
+        const std::uint64_t t = plane[c] & carry[c];
+        plane[c] ^= carry[c];
+        carry[c] = t;
+      }
+    }
+  }
+  const std::size_t half = m / 2;
+  for (std::size_t c = 0; c < cols; ++c) {
+    std::uint64_t greater = 0, equal = ~std::uint64_t(0);  // count > half, count == half
+    for (std::size_t j = planes; j-- > 0;) {
+      const std::uint64_t bits = count[j * cols + c];
+      if ((half >> j) & 1u) {
+        equal &= bits;
+      } else {
+        greater |= equal & bits;
+        equal &= ~bits;
+      }
+    }
+    dst[c0 + c] = greater | (m % 2 == 0 ? equal & tie[c0 + c] : 0);
+  }
 }
 
 }  // namespace
@@ -74,20 +120,16 @@ void bundle(const SpaceParams& p, const void* X, std::size_t groups, std::size_t
   };
   // Column ranges [c0, c1) of one group; float columns for fhrr/map, words for bsc.
   auto run = [&](std::size_t g, std::size_t c0, std::size_t c1) {
-    if (p.algebra == Algebra::bsc) {
+    if (p.algebra == Algebra::bsc && !weights && m < (std::size_t(1) << 24)) {
+      bsc_majority_unit(static_cast<const std::uint64_t*>(X) + g * m * w, m, w, c0, c1, tie,
+                        static_cast<std::uint64_t*>(out) + g * w);
+    } else if (p.algebra == Algebra::bsc) {
       const std::uint64_t* base = static_cast<const std::uint64_t*>(X) + g * m * w;
-      std::vector<float> acc((c1 - c0) * 64, 0.0f);
+      static thread_local std::vector<float> acc;
+      acc.assign((c1 - c0) * 64, 0.0f);
       for (std::size_t i = 0; i < m; ++i) k.axpy_bits(weight(g, i), base + i * w + c0, acc.data(), (c1 - c0) * 64);
       std::uint64_t* dst = static_cast<std::uint64_t*>(out) + g * w;
-      for (std::size_t c = c0; c < c1; ++c) {
-        std::uint64_t word = 0;
-        for (int b = 0; b < 64; ++b) {
-          float s = acc[(c - c0) * 64 + b];
-          std::uint64_t bit = s < 0.0f ? 1u : (s > 0.0f ? 0u : ((tie[c] >> b) & 1u));
-          word |= bit << b;
-        }
-        dst[c] = word;
-      }
+      k.sign_bits(acc.data(), tie + c0, dst + c0, c1 - c0);
     } else {
       const float* base = static_cast<const float*>(X) + g * m * w;
       float* dst = static_cast<float*>(out) + g * w;

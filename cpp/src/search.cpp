@@ -1,10 +1,13 @@
 #include "deltaform/search.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
+#include "deltaform/errors.hpp"
 #include "deltaform/kernels.hpp"
 #include "deltaform/parallel.hpp"
 
@@ -43,18 +46,52 @@ class TopK {
   std::vector<Hit> heap_;
 };
 
-// Rows per block: about 1 MiB of the matrix, so a block stays in L2 while every query visits it.
+// The lowest row whose score was not finite. Queries are checked before the
+// search; the matrix is not scanned up front (that would double the memory
+// traffic of a search), so a NaN or infinity in it shows up here instead, as a
+// NaN or infinite score, and is reported rather than silently skipped.
+class FirstBadRow {
+ public:
+  void note(std::int64_t row) {
+    std::int64_t cur = row_.load(std::memory_order_relaxed);
+    while ((cur < 0 || row < cur) && !row_.compare_exchange_weak(cur, row, std::memory_order_relaxed)) {
+    }
+  }
+  void throw_if_any() const {
+    std::int64_t row = row_.load();
+    if (row >= 0)
+      throw InvalidArgument("topk: matrix row " + std::to_string(row) +
+                            " gives a non-finite score: it contains NaN or infinity (or values so large that the "
+                            "dot product overflows float32)");
+  }
+
+ private:
+  std::atomic<std::int64_t> row_{-1};
+};
+
+// Rows per block: about 1 MiB of the matrix. In a batch every query visits
+// a block before the next is read; a block is also the unit of work that
+// threads take.
 std::size_t block_rows(std::size_t row_bytes) { return std::max<std::size_t>(8, (std::size_t(1) << 20) / row_bytes); }
 
-template <class ScanRange>
-void run(const Request& r, std::size_t row_bytes, ScanRange&& scan, std::int64_t* out_idx, float* out_score) {
-  std::size_t t = std::min<std::size_t>(resolve_threads(r.threads), std::max<std::size_t>(1, r.rows / 64));
+// Threads take blocks from a shared counter rather than fixed halves: on a
+// machine shared with other work a thread that loses its core for a while
+// leaves its blocks to the others instead of holding up the whole search.
+// Each thread keeps its own top-k; merging them does not depend on which
+// thread scanned which block (ties go to the lower row index).
+// make_scanner() gives each thread its own scanner (with its own buffers);
+// scanner(begin, end, tops) scans rows [begin, end) of one block.
+template <class MakeScanner>
+void run(const Request& r, std::size_t block, MakeScanner&& make_scanner, std::int64_t* out_idx, float* out_score) {
+  const std::size_t blocks = (r.rows + block - 1) / block;
+  std::size_t t = std::min<std::size_t>(resolve_threads(r.threads), std::max<std::size_t>(1, blocks));
   std::vector<std::vector<TopK>> partial(t, std::vector<TopK>(r.nq, TopK(r.k)));
-  std::size_t chunk = (r.rows + t - 1) / t;
+  std::atomic<std::size_t> next{0};
   parallel_for(t, int(t), 1, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t ti = lo; ti < hi; ++ti) {
-      std::size_t b = ti * chunk, e = std::min(r.rows, b + chunk);
-      if (b < e) scan(b, e, block_rows(row_bytes), partial[ti]);
+      auto scan = make_scanner();
+      for (std::size_t bi; (bi = next.fetch_add(1, std::memory_order_relaxed)) < blocks;)
+        scan(bi * block, std::min(r.rows, (bi + 1) * block), partial[ti]);
     }
   });
   std::vector<Hit> all;
@@ -81,10 +118,12 @@ void topk_dot(const Request& r, const float* Q, const float* X, std::size_t widt
       double n = std::sqrt(double(kt.dot(Q + q * width, Q + q * width, width)));
       qinv[q] = n > 0 ? float(1.0 / n) : 0.0f;
     }
-  auto scan = [&](std::size_t b, std::size_t e, std::size_t block, std::vector<TopK>& tops) {
-    std::vector<float> dots(r.nq * block), norms(block);
-    for (std::size_t s = b; s < e; s += block) {
-      std::size_t n = std::min(block, e - s);
+  FirstBadRow bad;
+  const std::size_t block = block_rows(width * sizeof(float));
+  auto make_scanner = [&] {
+    return [&, dots = std::vector<float>(r.nq * block), norms = std::vector<float>(block)](
+               std::size_t s, std::size_t e, std::vector<TopK>& tops) mutable {
+      const std::size_t n = e - s;
       const float* Xb = X + s * width;
       if (r.nq == 1) {
         kt.scan_dot(Q, Xb, n, width, dots.data(), normalize ? norms.data() : nullptr);
@@ -101,22 +140,28 @@ void topk_dot(const Request& r, const float* Q, const float* X, std::size_t widt
         for (std::size_t i = 0; i < n; ++i) {
           if (r.mask && !r.mask[s + i]) continue;
           float score = normalize ? d[i] * qinv[q] * norms[i] : d[i];
+          if (!std::isfinite(score)) {
+            bad.note(std::int64_t(s + i));
+            continue;
+          }
           if (score >= top.threshold()) top.push(score, std::int64_t(s + i));
         }
       }
-    }
+    };
   };
-  run(r, width * sizeof(float), scan, out_idx, out_score);
+  run(r, block, make_scanner, out_idx, out_score);
+  bad.throw_if_any();
 }
 
 void topk_hamming(const Request& r, const std::uint64_t* Q, const std::uint64_t* X, std::size_t words,
                   std::size_t dim_bits, std::int64_t* out_idx, float* out_score) {
   const KernelTable& kt = kernels();
   const double scale = 2.0 / double(dim_bits);
-  auto scan = [&](std::size_t b, std::size_t e, std::size_t block, std::vector<TopK>& tops) {
-    std::vector<std::uint32_t> dist(r.nq * block);
-    for (std::size_t s = b; s < e; s += block) {
-      std::size_t n = std::min(block, e - s);
+  const std::size_t block = block_rows(words * 8);
+  auto make_scanner = [&] {
+    return [&, dist = std::vector<std::uint32_t>(r.nq * block)](std::size_t s, std::size_t e,
+                                                               std::vector<TopK>& tops) mutable {
+      const std::size_t n = e - s;
       kt.block_hamming(Q, r.nq, X + s * words, n, words, dist.data(), block);
       for (std::size_t q = 0; q < r.nq; ++q) {
         const std::uint32_t* d = dist.data() + q * block;
@@ -127,9 +172,9 @@ void topk_hamming(const Request& r, const std::uint64_t* Q, const std::uint64_t*
           if (score >= top.threshold()) top.push(score, std::int64_t(s + i));
         }
       }
-    }
+    };
   };
-  run(r, words * 8, scan, out_idx, out_score);
+  run(r, block, make_scanner, out_idx, out_score);
 }
 
 }  // namespace deltaform::search

@@ -4,6 +4,7 @@ from deltaform import ast
 from deltaform.formula import (
     FormulaError, ParseResult, parse, parse_expr, parse_file, parse_many,
 )
+from deltaform.registry import Registry
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -16,6 +17,7 @@ from deltaform.space import (
 __all__ = [
     "ast",
     "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
+    "Registry",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
     "Space",

@@ -280,6 +280,10 @@ def to_text(node: Node) -> str:
         return text + (f" = {node.scene}" if node.scene is not None else "")
     if isinstance(node, Anonymous):
         text = _expr(node.expr)
+        # Parentheses keep the text from reading as another kind of statement:
+        # "Δ1 = …" would be a definition, "schema a b(…)" a schema declaration.
+        if (node.scene is not None and isinstance(node.expr, (Ref, Glyph))) or text.startswith("schema "):
+            text = f"({text})"
         return text + (f" = {node.scene}" if node.scene is not None else "")
     return _expr(node)
 

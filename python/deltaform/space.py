@@ -9,6 +9,7 @@ results are bit-identical whatever the thread count or SIMD path.
 
 from __future__ import annotations
 
+import operator
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -39,12 +40,55 @@ def supported_simd_paths() -> list[str]:
     return list(_core.supported_simd_paths())
 
 
+def _int(value: int, what: str) -> int:
+    """An integer argument; a float or other type is an error, never truncated."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}") from None
+
+
 def _threads(threads: int | None) -> int:
     if threads is None:
         return 0
+    threads = _int(threads, "threads")
     if threads < 0:
         raise ValueError(f"threads must be >= 0 (0 means all cores), got {threads}")
-    return int(threads)
+    if threads > 2**31 - 1:
+        raise ValueError(f"threads must be at most {2**31 - 1}, got {threads}")
+    return threads
+
+
+def _count(value: int, what: str) -> int:
+    """An int argument the core takes as int64 (a float is an error, not truncated)."""
+    value = _int(value, what)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"{what} must fit in 64 bits, got {value}")
+    return value
+
+
+def _names(names: Iterable[str]) -> list[str]:
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"expected an iterable of atom names, got one {type(names).__name__} (use atom() for one name)")
+    names = list(names)
+    for i, n in enumerate(names):
+        if not isinstance(n, str):
+            raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
+    return names
+
+
+def _with_names(call, names: list[str], *args):
+    """Runs a core call on names; a name that is not valid Unicode (a lone
+    surrogate cannot be UTF-8 encoded) becomes a ValueError that names it."""
+    try:
+        return call(names, *args)
+    except TypeError:
+        for i, n in enumerate(names):
+            try:
+                n.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise ValueError(f"atom name {i} ({n!r}) is not valid Unicode: {e.reason} at index {e.start}") from None
+        raise
 
 
 class Space:
@@ -106,15 +150,11 @@ class Space:
         """The vector of one atom."""
         if not isinstance(name, str):
             raise TypeError(f"an atom name is a str, got {type(name).__name__}")
-        return self._core.atoms([name])[0]
+        return _with_names(self._core.atoms, [name])[0]
 
     def atoms(self, names: Iterable[str], threads: int | None = None) -> np.ndarray:
         """The vectors of several atoms, shape ``(n, width)``."""
-        names = list(names)
-        for i, n in enumerate(names):
-            if not isinstance(n, str):
-                raise TypeError(f"atom names are str; item {i} is {type(n).__name__}")
-        return self._core.atoms(names, _threads(threads))
+        return _with_names(self._core.atoms, _names(names), _threads(threads))
 
     def atom_ids(self, names: Iterable[str]) -> np.ndarray:
         """Codebook ids (uint32) of atoms, for :meth:`encode_records`; generates unknown atoms."""
@@ -126,7 +166,7 @@ class Space:
 
     def random(self, n: int, seed: int = 0, threads: int | None = None) -> np.ndarray:
         """``n`` random vectors of this space (deterministic for a seed), shape ``(n, width)``."""
-        return self._core.random(int(n), int(seed) & 0xFFFFFFFFFFFFFFFF, _threads(threads))
+        return self._core.random(_count(n, "random: n"), _int(seed, "random: seed") & 0xFFFFFFFFFFFFFFFF, _threads(threads))
 
     def complex_view(self, vectors: np.ndarray) -> np.ndarray:
         """fhrr vectors as complex64 phasors (a copy: the storage is planar)."""
@@ -164,7 +204,8 @@ class Space:
 
     def permute(self, vectors: np.ndarray, k: int = 1, threads: int | None = None) -> np.ndarray:
         """Cyclic shift of the components by ``k`` (``np.roll`` semantics); ``-k`` undoes it."""
-        return self._core.permute(vectors, int(k), _threads(threads))
+        # reduced here (np.roll semantics), so any Python int works
+        return self._core.permute(vectors, _int(k, "permute: k") % self.dim, _threads(threads))
 
     def similarity(self, a: np.ndarray, b: np.ndarray, threads: int | None = None) -> float | np.ndarray:
         """fhrr: Re⟨a, b̄⟩/(‖a‖‖b‖); map: cosine; bsc: 1 − 2·Hamming/dim. Row by row."""
@@ -187,7 +228,7 @@ class Space:
         index -1 with score -inf. ``normalize=False`` ranks by raw inner product
         (fhrr/map).
         """
-        return self._core.topk(queries, matrix, int(k), mask, bool(normalize), _threads(threads))
+        return self._core.topk(queries, matrix, _count(k, "topk: k"), mask, bool(normalize), _threads(threads))
 
     # ------------------------------------------------------------ formulas
     def encode(self, formula, registry=None) -> np.ndarray:

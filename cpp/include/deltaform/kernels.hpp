@@ -29,6 +29,10 @@ struct KernelTable {
   void (*axpy)(float w, const float* x, float* acc, std::size_t n);
   // acc = acc + (bit ? -w : +w) for each of the n bits of x (bsc bundle counts)
   void (*axpy_bits)(float w, const std::uint64_t* x, float* acc, std::size_t nbits);
+  // bit j of out = acc[j] < 0, or the bit of tie where acc[j] == 0 (bsc majority)
+  void (*sign_bits)(const float* acc, const std::uint64_t* tie, std::uint64_t* out, std::size_t words);
+  // true when no element is NaN or infinite
+  bool (*all_finite)(const float* x, std::size_t n);
 
   // ---- score kernels
   float (*dot)(const float* a, const float* b, std::size_t n);

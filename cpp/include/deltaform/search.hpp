@@ -16,7 +16,8 @@ struct Request {
 
 // Float inner product; with normalize, score = dot / (|q| |x|) (cosine, the
 // fhrr and map similarity). out_idx/out_score hold nq*k entries; where fewer
-// than k rows are allowed, the rest are -1 / -inf.
+// than k rows are allowed, the rest are -1 / -inf. An allowed row whose score
+// is not finite (NaN or infinity in it) throws InvalidArgument naming the row.
 void topk_dot(const Request& r, const float* Q, const float* X, std::size_t width, bool normalize,
               std::int64_t* out_idx, float* out_score);
 // Hamming over bit-packed words; score = 1 - 2 * distance / dim_bits.

@@ -21,7 +21,6 @@ void Scope::add_definition(const Located& def) {
 
 void Scope::add_schema(const Located& schema) {
   std::unique_lock lock(mutex_);
-  // Schema names are words: their identity is the normalised name, as for atoms.
   schemas_.insert_or_assign(unicode::normalize_name(schema.doc->str(schema.get().name)), schema);
 }
 

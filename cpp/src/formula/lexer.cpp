@@ -8,37 +8,66 @@ namespace deltaform::formula {
 
 namespace chars {
 namespace {
+
+// Character classes of the Basic Multilingual Plane, looked up once: the
+// general-category search is too slow for the lexer's inner loop.
+enum : std::uint8_t { kLetter = 1, kDigit = 2, kMark = 4, kSpace = 8, kGlyph = 16 };
+
 bool in_glyph_block(char32_t cp) {
   return (cp >= 0x1F700 && cp <= 0x1F77F) ||  // Alchemical Symbols
          (cp >= 0x13000 && cp <= 0x1342F);    // Egyptian Hieroglyphs
 }
+
+std::uint8_t classify(char32_t cp) {
+  using unicode::Category;
+  const Category c = unicode::category(cp);
+  std::uint8_t f = 0;
+  if (in_glyph_block(cp)) return kGlyph;
+  if (c <= Category::Lo) f |= kLetter;
+  if (c == Category::Nd) f |= kDigit;
+  if (c >= Category::Mn && c <= Category::Me) f |= kMark;
+  if (c == Category::Zs || cp == '\t') f |= kSpace;
+  if (cp >= 0x80 && cp != 0x2192 && (c == Category::So || c == Category::Sm)) f |= kGlyph;
+  return f;
+}
+
+struct BmpTable {
+  std::uint8_t flags[0x10000];
+  BmpTable() {
+    for (char32_t cp = 0; cp < 0x10000; ++cp) flags[cp] = classify(cp);
+  }
+};
+
+std::uint8_t flags_of(char32_t cp) {
+  static const BmpTable table;
+  return cp < 0x10000 ? table.flags[cp] : classify(cp);
+}
+
 bool is_letter(char32_t cp) {
   if (cp < 0x80) return (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-  return unicode::is_letter(cp) && !in_glyph_block(cp);
+  return flags_of(cp) & kLetter;
 }
 bool is_digit(char32_t cp) {
   if (cp < 0x80) return cp >= '0' && cp <= '9';
-  return unicode::is_digit(cp);
+  return flags_of(cp) & kDigit;
 }
 }  // namespace
 
 bool is_glyph(char32_t cp) {
   if (cp < 0x80) return false;  // ASCII symbols (< > | ^ …) are never glyphs
-  if (in_glyph_block(cp)) return true;
-  if (cp == 0x2192) return false;  // → is the flow operator
-  const auto c = unicode::category(cp);
-  return c == unicode::Category::So || c == unicode::Category::Sm;
+  return flags_of(cp) & kGlyph;
 }
 bool is_word_start(char32_t cp) { return is_letter(cp); }
 bool is_word_char(char32_t cp) {
   if (cp < 0x80) return is_letter(cp) || is_digit(cp) || cp == '_';
-  return is_letter(cp) || is_digit(cp) || unicode::is_mark(cp) || cp == 0x200C || cp == 0x200D;
+  return (flags_of(cp) & (kLetter | kDigit | kMark)) || cp == 0x200C || cp == 0x200D;
 }
 bool is_joiner(char32_t cp) { return cp == '-' || cp == '\'' || cp == 0x2019; }
 bool is_space(char32_t cp) {
   if (cp < 0x80) return cp == ' ' || cp == '\t';
-  return unicode::is_space(cp);
+  return flags_of(cp) & kSpace;
 }
+bool is_mark(char32_t cp) { return cp >= 0x80 && (flags_of(cp) & kMark); }
 }  // namespace chars
 
 const char* describe(Tok kind) {
@@ -132,7 +161,7 @@ Token Lexer::lex_word(std::size_t begin, Tok kind, std::size_t value_begin) {
       std::size_t after_next;
       if (peek_cp(s, next, after, after_next) &&
           (chars::is_word_start(after) || (chars::is_word_char(after) && after != '_' &&
-                                            !unicode::is_mark(after) && after != 0x200C &&
+                                            !chars::is_mark(after) && after != 0x200C &&
                                             after != 0x200D))) {
         i = after_next;
         continue;
@@ -269,7 +298,7 @@ Token Lexer::lex_non_ascii(std::size_t begin) {
     return t;
   }
   if (chars::is_word_start(cp)) return lex_word(begin, Tok::Word, begin);
-  if (unicode::is_mark(cp))
+  if (chars::is_mark(cp))
     return bad(begin, next, "a combining mark (" + code_point_name(cp) +
                                 ") must follow a letter");
   return bad(begin, next, "unexpected character '" + std::string(s.substr(begin, next - begin)) +

@@ -614,6 +614,18 @@ void for_each_line(std::string_view text, std::uint32_t first_line, Fn fn) {
 
 void Parser::parse_text(std::string_view text, Document& doc, std::uint32_t first_line,
                         bool stop_at_error) {
+  // Offsets in the arena are 32-bit: a bigger text must be parsed in parts.
+  constexpr std::size_t kMaxText = std::size_t{1} << 30;
+  if (text.size() > kMaxText) {
+    doc.errors.push_back(make_error(doc.filename, first_line, {}, 0,
+                                    "the text is larger than 1 GiB; parse it in parts"));
+    return;
+  }
+  // Rough sizes for formula text (names plus the copied source lines; about a
+  // node per six bytes), so that big inputs grow the arena only a few times.
+  doc.pool.reserve(doc.pool.size() + text.size() * 2);
+  doc.nodes.reserve(doc.nodes.size() + text.size() / 6);
+  doc.children.reserve(doc.children.size() + text.size() / 6);
   bool stopped = false;
   for_each_line(text, first_line, [&](std::string_view l, std::uint32_t n) {
     if (!stopped && !line(l, n, doc, Mode::Statement) && stop_at_error) stopped = true;

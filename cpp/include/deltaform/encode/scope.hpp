@@ -2,9 +2,9 @@
 // glyphs, parametric formulas) and schema declarations found in parsed
 // Documents, and vectors stored elsewhere (a memory) under an address.
 // A Scope may sit on a parent scope (a batch of lines over a registry over a
-// memory); lookups try the nearest scope first. Addresses and glyphs are
-// matched as written; schema names are words, matched by their normalised
-// form (NFC + casefold), like atoms.
+// memory); lookups try the nearest scope first. Addresses compare exactly;
+// schema names compare like atoms (NFC + casefold). Lookups return pointers
+// into the scope: do not change a scope while an encode call reads it.
 #pragma once
 #include <cstdint>
 #include <memory>

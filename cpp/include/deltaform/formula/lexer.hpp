@@ -67,6 +67,7 @@ bool is_word_start(char32_t cp);   // a letter (not Δ, not a hieroglyph)
 bool is_word_char(char32_t cp);    // letters, digits, marks, '_', ZWNJ/ZWJ
 bool is_joiner(char32_t cp);       // '-', '\'', U+2019: only between letters/digits
 bool is_space(char32_t cp);        // spaces and tabs between tokens
+bool is_mark(char32_t cp);         // combining marks (M*)
 }  // namespace chars
 
 }  // namespace deltaform::formula
