@@ -16,12 +16,14 @@ The workload is what the text side produces: formulas of 5 role–filler layers
   numpy releases the GIL inside its loops); the faster of the two is the
   baseline;
 * torchhd ``functional.hash_table`` on the same ids (torch on 2 threads), plus
-  the same scaling.
+  the same scaling (on the first 4 000 rows; its time is scaled to all rows).
 
-Every figure is the median of several repeats after a warm-up (the codebook
-is generated before timing: all implementations start from cached atoms).
-The machine is shared with other work, so single runs are noisy; the medians
-and the spread (min–max) are printed. Memory bandwidth is measured with a
+Every figure is the median of several rounds after a warm-up (the codebook
+is generated before timing: all implementations start from cached atoms); in
+each round every contender runs once, in a rotating order, so that a busy
+neighbour on the shared machine slows all of them alike. The spread (min–max)
+is printed, and CPU time per row as well: it is not inflated when other work
+shares the cores. Memory bandwidth is measured with a
 large copy (1 and 2 threads, the better taken); the fraction reached counts
 the bytes an encoder must move: the output written plus the 5 filler vectors
 read per row (role vectors stay in cache).
@@ -94,6 +96,33 @@ def timed(fn, repeat: int) -> Timing:
     t = Timing((statistics.median(times), min(times), max(times)))
     t.cpu = statistics.median(cpus)
     return t
+
+
+def interleaved(contenders: dict, rounds: int, scale: dict | None = None) -> dict:
+    """Timing of each contender over `rounds` rounds; in each round every contender
+    runs once, in an order that rotates, so a busy neighbour slows all of them alike.
+    `scale` multiplies a contender's times (one that runs on a part of the data)."""
+    scale = scale or {}
+    for fn in contenders.values():
+        fn()  # warm-up
+    names = list(contenders)
+    wall: dict = {k: [] for k in names}
+    cpu: dict = {k: [] for k in names}
+    for r in range(rounds):
+        k0 = r % len(names)
+        for name in names[k0:] + names[:k0]:
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            contenders[name]()
+            f = scale.get(name, 1.0)
+            wall[name].append((time.perf_counter() - t0) * f)
+            cpu[name].append((time.process_time() - c0) * f)
+    out = {}
+    for name in names:
+        t = Timing((statistics.median(wall[name]), min(wall[name]), max(wall[name])))
+        t.cpu = statistics.median(cpu[name])
+        out[name] = t
+    return out
 
 
 def memory_bandwidth(mb: int = 512) -> float:
@@ -282,18 +311,6 @@ def run_space(algebra: str, dim: int, rows: int, vocab: list[str], repeat: int, 
     filler_rows = (len(ROLES) + filler_idx).astype(np.intp)
 
     res = {"space": f"{algebra} {dim}", "rows": rows}
-    res["text"] = timed(lambda: space.encode_many(lines, threads=THREADS), repeat)
-    res["text_1t"] = timed(lambda: space.encode_many(lines, threads=1), repeat)
-    res["records"] = timed(lambda: space.encode_records(role_ids, filler_ids, threads=THREADS), repeat)
-    best_np = None
-    for threads in (1, THREADS):
-        enc = tune_numpy(space, codebook, role_rows, filler_rows, threads)
-        t = timed(lambda: enc.encode(role_rows, filler_rows), repeat)
-        res[f"numpy_{threads}t"] = t
-        res[f"numpy_{threads}t_block"] = enc.block
-        if best_np is None or t[0] < best_np[0]:
-            best_np = t
-    res["numpy"] = best_np
     # The numpy reference computes the same vectors (to rounding).
     got = space.encode_records(role_ids, filler_ids, threads=THREADS)[:256]
     want = NumpyEncoder(space, codebook, 64).encode(role_rows[:256], filler_rows[:256])
@@ -301,9 +318,25 @@ def run_space(algebra: str, dim: int, rows: int, vocab: list[str], repeat: int, 
         assert np.array_equal(got, want), "numpy bsc reference disagrees"
     else:
         assert np.allclose(got, want, atol=1e-4), "numpy reference disagrees"
+    np1 = tune_numpy(space, codebook, role_rows, filler_rows, 1)
+    np2 = tune_numpy(space, codebook, role_rows, filler_rows, THREADS)
+    res["numpy_1t_block"], res["numpy_2t_block"] = np1.block, np2.block
+    contenders = {
+        "text": lambda: space.encode_many(lines, threads=THREADS),
+        "text_1t": lambda: space.encode_many(lines, threads=1),
+        "records": lambda: space.encode_records(role_ids, filler_ids, threads=THREADS),
+        "numpy_1t": lambda: np1.encode(role_rows, filler_rows),
+        "numpy_2t": lambda: np2.encode(role_rows, filler_rows),
+    }
+    scale = {}
     if with_torch and algebra in ("fhrr", "bsc"):
+        # torchhd is slow: it runs on the first rows only, its time scaled to all rows.
         encode_t, *_ = torchhd_encoder(space, codebook)
-        res["torchhd"] = timed(lambda: encode_t(role_rows, filler_rows), max(2, repeat // 2))
+        sub = min(rows, 4000)
+        contenders["torchhd"] = lambda: encode_t(role_rows[:sub], filler_rows[:sub])
+        scale["torchhd"] = rows / sub
+    res.update(interleaved(contenders, repeat, scale))
+    res["numpy"] = min(res["numpy_1t"], res["numpy_2t"], key=lambda t: t[0])
     out_bytes = rows * (space.width * space.dtype.itemsize)
     moved = out_bytes * (1 + LAYERS)  # output written + 5 filler vectors read
     res["gbps_text"] = moved / res["text"][0] / 1e9
