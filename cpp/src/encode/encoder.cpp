@@ -256,8 +256,8 @@ class Evaluation {
   // every coefficient is 0 or ±1 (then the float counts are small integers,
   // exact in any order, so both ways give the same bits).
   struct Sum {
-    void* out;
-    int level;
+    void* out = nullptr;
+    int level = 0;
     bool empty = true;
     bool bits = false;   // bsc, bit-sliced counters in planes_[level]
     int nplanes = 0;
@@ -271,7 +271,9 @@ class Evaluation {
   };
 
   Sum begin_sum(void* out, int level, bool unit, std::size_t terms) {
-    Sum s{out, level};
+    Sum s;
+    s.out = out;
+    s.level = level;
     if (!bsc_) return s;
     if (unit) {
       s.bits = true;
