@@ -38,12 +38,14 @@ struct ParsedBatch {
 ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::string& filename, bool one_per_line,
                         int threads) {
   const std::size_t n = lines.size();
-  const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(resolve_threads(threads), n / 256));
-  const std::size_t chunk = (n + t - 1) / std::max<std::size_t>(t, 1);
+  // Chunks of lines, one Document each, taken by the workers from a shared
+  // counter (a worker that gets less CPU time parses fewer of them).
+  const std::size_t chunk = std::clamp<std::size_t>(n / (8 * std::size_t(resolve_threads(threads))), 256, 8192);
+  const std::size_t t = std::max<std::size_t>(1, (n + chunk - 1) / chunk);
   ParsedBatch batch;
   batch.docs.resize(t);
   std::vector<std::vector<std::int64_t>> line_statement(t);  // statement index per line, -1 error, -2 blank
-  parallel_for(t, int(t), 1, [&](std::size_t lo, std::size_t hi) {
+  parallel_chunks(t, threads, 1, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t c = lo; c < hi; ++c) {
       auto doc = std::make_shared<fm::Document>();
       doc->filename = filename;

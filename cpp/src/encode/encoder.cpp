@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -705,28 +706,39 @@ class Evaluation {
 Encoder::Encoder(std::shared_ptr<Space> space, std::shared_ptr<const Scope> scope)
     : space_(std::move(space)), scope_(scope ? std::move(scope) : std::make_shared<Scope>()) {}
 
+namespace {
+// Rows per chunk that workers take: small enough to balance two busy cores,
+// large enough that taking one costs nothing.
+std::size_t chunk_rows(std::size_t n, int threads) {
+  return std::clamp<std::size_t>(n / (8 * std::size_t(resolve_threads(threads))), 16, 256);
+}
+}  // namespace
+
 BatchResult Encoder::encode(const std::vector<Located>& items, void* out, int threads) {
   const std::size_t bytes = space_->params().bytes();
-  std::vector<std::vector<Failure>> failures(resolve_threads(threads));
-  std::vector<std::vector<fm::Error>> warnings(failures.size());
-  std::atomic<std::size_t> next_worker{0};
+  const std::size_t workers = resolve_threads(threads);
+  std::vector<std::unique_ptr<Evaluation>> evals(workers);  // one per worker, caches kept across chunks
+  std::vector<std::vector<Failure>> failures(workers);
   space_->tie_vector();  // generate reserved atoms before threads race for them
   const VectorKernels& vk = vector_kernels();
-  parallel_for(items.size(), threads, 64, [&](std::size_t lo, std::size_t hi) {
-    std::size_t w = next_worker.fetch_add(1);
-    Evaluation ev(*this, *scope_);
-    for (std::size_t i = lo; i < hi; ++i) {
-      char* row = static_cast<char*>(out) + i * bytes;
-      try {
-        ev.statement(items[i], row, true);
-      } catch (const StatementError& e) {
-        std::memset(row, 0, bytes);
-        failures[w].push_back({std::uint32_t(i), e.error});
-      }
-    }
-    vk.store_fence();
-    warnings[w] = std::move(ev.warnings);
-  });
+  parallel_chunks(items.size(), threads, chunk_rows(items.size(), threads),
+                  [&](std::size_t w, std::size_t lo, std::size_t hi) {
+                    if (!evals[w]) evals[w] = std::make_unique<Evaluation>(*this, *scope_);
+                    Evaluation& ev = *evals[w];
+                    for (std::size_t i = lo; i < hi; ++i) {
+                      char* row = static_cast<char*>(out) + i * bytes;
+                      try {
+                        ev.statement(items[i], row, true);
+                      } catch (const StatementError& e) {
+                        std::memset(row, 0, bytes);
+                        failures[w].push_back({std::uint32_t(i), e.error});
+                      }
+                    }
+                    vk.store_fence();
+                  });
+  std::vector<std::vector<fm::Error>> warnings(workers);
+  for (std::size_t w = 0; w < workers; ++w)
+    if (evals[w]) warnings[w] = std::move(evals[w]->warnings);
   BatchResult r;
   for (auto& f : failures) r.failures.insert(r.failures.end(), f.begin(), f.end());
   std::sort(r.failures.begin(), r.failures.end(),
@@ -759,8 +771,10 @@ void encode_records(Space& space, const std::uint32_t* roles, const std::uint32_
   const Scope empty;
   const VectorKernels& vk = vector_kernels();
   std::atomic<std::size_t> overflow{n};
-  parallel_for(n, threads, 64, [&](std::size_t lo, std::size_t hi) {
-    Evaluation ev(enc, empty);
+  std::vector<std::unique_ptr<Evaluation>> evals(resolve_threads(threads));
+  parallel_chunks(n, threads, chunk_rows(n, threads), [&](std::size_t w, std::size_t lo, std::size_t hi) {
+    if (!evals[w]) evals[w] = std::make_unique<Evaluation>(enc, empty);
+    Evaluation& ev = *evals[w];
     for (std::size_t i = lo; i < hi; ++i) {
       if (!ev.record(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
                      static_cast<char*>(out) + i * bytes)) {
