@@ -1,23 +1,28 @@
 """A plain-numpy reference encoder: the test oracle for the core's encoder.
 
-It implements the project's encoding rules (ENCODING.md and the rules fixed on
-top of it) from syntax-tree nodes with ordinary numpy arithmetic. Only the
-codebook comes from the core (``space.atom``); binding, bundling, permuting and
-scaling are written out here, so a bug in a core kernel cannot hide itself.
+It implements the project's encoding rules (ENCODING.md, the rules fixed on top
+of it, and their "Exact arithmetic" section) from syntax-tree nodes with
+ordinary numpy arithmetic. Only the codebook comes from the core
+(``space.atom``); binding, bundling, permuting and scaling are written out here,
+so a bug in a core kernel cannot hide itself. Because the arithmetic is the
+one the rules fix (float32 operations in a fixed order, the squared norm in
+double with 8 interleaved partial sums), the core must match it bit for bit.
 
-Values are carried as ``(coef, vec)``: a pending weight and a vector.
+Values are carried as ``(coef, vec)``: a pending weight (a Python float, i.e.
+double; nested weights multiply into it) and a vector.
 
-* fhrr: ``vec`` is complex128 (one unit phasor per component of an atom).
-* map:  ``vec`` is float64 (±1 per component of an atom).
-* bsc:  ``vec`` is int8 bipolar: +1 for bit 0, -1 for bit 1.
+* fhrr: ``vec`` is planar float32 (re-plane then im-plane), as stored.
+* map:  ``vec`` is float32, as stored.
+* bsc:  ``vec`` is uint8 with one 0/1 bit per component (unpacked).
 
-Weights fold into ``coef`` and are applied when the value enters a sum or is
-used as an operand (float algebras); in bsc only sums look at ``coef`` (a sum is
-a weighted majority; weights anywhere else have no effect).
+A value's coefficient is applied once, as float32(coef), when the value is
+"materialised" (used as an operand) or added to a sum. In bsc weights matter
+only inside sums (a sum is a weighted majority).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -35,10 +40,30 @@ def VAR(name: str) -> str:
     return "\x00var:" + name
 
 
+class Overflow(ArithmeticError):
+    """The vector of a formula is not finite in float32 (weights too large)."""
+
+
 @dataclass
 class _Value:
     coef: float
     vec: np.ndarray
+
+
+def squared_norm(v: np.ndarray) -> float:
+    """Σ float64(v_i)^2 in the fixed order the rules give (8 interleaved partial sums, then the tail)."""
+    x = np.asarray(v, dtype=np.float32).astype(np.float64)
+    full = len(x) // 8 * 8
+    sq = x * x
+    if full:
+        # cumsum runs strictly in index order, like the core's loop.
+        acc = [float(a) for a in np.cumsum(sq[:full].reshape(-1, 8), axis=0)[-1]]
+    else:
+        acc = [0.0] * 8
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for t in sq[full:]:
+        total += float(t)
+    return total
 
 
 class ReferenceEncoder:
@@ -55,55 +80,66 @@ class ReferenceEncoder:
         for key, value in _items(schemas, "schemas"):
             self.schemas[normalize_name(key)] = tuple(value.roles if isinstance(value, ast.Schema) else value)
         self._stored: dict[str, np.ndarray] = {}  # address → stored-scale internal vector
-        self._resolving: list[str] = []
+        self._atoms: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------ conversions
     def to_internal(self, storage: np.ndarray) -> np.ndarray:
         v = np.asarray(storage)
-        if self.algebra == "fhrr":
-            return v[: self.dim].astype(np.float64) + 1j * v[self.dim :].astype(np.float64)
-        if self.algebra == "map":
-            return v.astype(np.float64)
-        bits = np.unpackbits(v.astype(np.uint8), bitorder="little")[: self.dim]
-        return (1 - 2 * bits.astype(np.int8)).astype(np.int8)
+        if self.algebra == "bsc":
+            return np.unpackbits(v.astype(np.uint8), bitorder="little")[: self.dim].copy()
+        return v.astype(np.float32).copy()
 
     def to_storage(self, vec: np.ndarray) -> np.ndarray:
-        if self.algebra == "fhrr":
-            return np.concatenate([vec.real, vec.imag]).astype(np.float32)
-        if self.algebra == "map":
-            return vec.astype(np.float32)
-        return np.packbits((vec < 0).astype(np.uint8), bitorder="little")
+        if self.algebra == "bsc":
+            return np.packbits(vec.astype(np.uint8), bitorder="little")
+        return vec.astype(np.float32)
 
     def atom(self, name: str) -> np.ndarray:
-        return self.to_internal(self.space.atom(name))
+        if name not in self._atoms:
+            self._atoms[name] = self.to_internal(self.space.atom(name))
+        return self._atoms[name]
 
     # ------------------------------------------------------------ algebra
     def bind(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # fhrr: component-wise complex product; map: product; bsc: XOR = product of bipolar values.
-        return a * b
+        if self.algebra == "fhrr":
+            d = self.dim
+            ar, ai, br, bi = a[:d], a[d:], b[:d], b[d:]
+            # float32 products, then one float32 add/subtract each: no fused multiply-add.
+            return np.concatenate([ar * br - ai * bi, ar * bi + ai * br])
+        if self.algebra == "map":
+            return a * b
+        return a ^ b
 
     def inverse(self, a: np.ndarray) -> np.ndarray:
-        return np.conj(a) if self.algebra == "fhrr" else a
+        if self.algebra == "fhrr":
+            return np.concatenate([a[: self.dim], -a[self.dim :]])
+        return a
 
     def permute(self, a: np.ndarray, k: int) -> np.ndarray:
+        if self.algebra == "fhrr":
+            return np.concatenate([np.roll(a[: self.dim], k), np.roll(a[self.dim :], k)])
         return np.roll(a, k)
 
     def materialize(self, v: _Value) -> np.ndarray:
         """The vector a value stands for when used as an operand (bsc ignores weights outside sums)."""
-        return v.vec if self.algebra == "bsc" else v.coef * v.vec
+        if self.algebra == "bsc" or v.coef == 1.0:
+            return v.vec
+        return np.float32(v.coef) * v.vec
 
     def sum(self, terms: Sequence[tuple[float, np.ndarray]]) -> np.ndarray:
-        """Σ coef·vec; in bsc the weighted majority, exact ties taking the bit of E(TIE)."""
+        """Σ coef·vec in term order; in bsc the weighted majority, exact ties taking the bit of E(TIE)."""
         if self.algebra != "bsc":
-            total = terms[0][0] * terms[0][1]
+            c0, v0 = terms[0]
+            total = v0.copy() if c0 == 1.0 else np.float32(c0) * v0
             for coef, vec in terms[1:]:
-                total = total + coef * vec
+                total = total + np.float32(coef) * vec
             return total
-        votes = np.zeros(self.dim, dtype=np.float64)
-        for coef, vec in terms:
-            votes += coef * vec.astype(np.float64)
-        out = np.sign(votes).astype(np.int8)
-        ties = votes == 0
+        counts = np.zeros(self.dim, dtype=np.float32)
+        for coef, bits in terms:
+            c = np.float32(coef)
+            counts = counts + np.where(bits.astype(bool), -c, c).astype(np.float32)
+        out = (counts < 0).astype(np.uint8)
+        ties = ~(counts < 0) & ~(counts > 0)
         out[ties] = self.atom(TIE)[ties]
         return out
 
@@ -111,13 +147,18 @@ class ReferenceEncoder:
         """A stored (top-level) vector has the squared norm of an atom, dim; zero stays zero."""
         if self.algebra == "bsc":
             return vec
-        n2 = float(np.sum(np.abs(vec) ** 2))
-        return vec if n2 == 0.0 else vec * np.sqrt(self.dim / n2)
+        n2 = squared_norm(vec)
+        if not math.isfinite(n2):
+            raise Overflow("the vector overflows float32")
+        if not n2 > 0.0:
+            return vec
+        return vec * np.float32(math.sqrt(self.dim / n2))
 
     # ------------------------------------------------------------ statements
     def encode(self, node: ast.Node) -> np.ndarray:
         """The stored-scale vector of a statement or expression, in storage format."""
-        return self.to_storage(self.stored(node))
+        with np.errstate(over="ignore", invalid="ignore"):  # large weights overflow float32 on purpose
+            return self.to_storage(self.stored(node))
 
     def stored(self, node: ast.Node) -> np.ndarray:
         if isinstance(node, ast.Schema):
@@ -126,34 +167,64 @@ class ReferenceEncoder:
             body = node.expr
             if node.params:
                 body = substitute(body, {normalize_name(p): ast.Var(p) for p in node.params})
+            self._ensure_references(body)
             return self.scale_stored(self.materialize(self.value(body)))
         if isinstance(node, ast.Anonymous):
             node = node.expr
+        self._ensure_references(node)
         return self.scale_stored(self.materialize(self.value(node)))
 
-    def reference(self, address: str) -> np.ndarray:
-        """The stored vector of a definition (address or glyph), encoded on first use."""
-        if address in self._stored:
-            return self._stored[address]
-        if address not in self.definitions:
-            raise KeyError(f"unknown reference {address}")
-        if address in self._resolving:
-            raise ValueError("cyclic reference: " + " → ".join(self._resolving + [address]))
-        target = self.definitions[address]
-        self._resolving.append(address)
-        try:
-            if isinstance(target, np.ndarray):
-                vec = self.to_internal(target)
-            elif isinstance(target, ast.Definition):
-                if target.params:
+    def _dependencies(self, node: ast.Node) -> list[str]:
+        """Addresses a node needs stored first: references and glyphs, also inside applied templates."""
+        out: list[str] = []
+        seen_templates: set[str] = set()
+        todo = [node]
+        while todo:
+            for n in ast.walk(todo.pop()):
+                if isinstance(n, ast.Glyph):
+                    out.append(n.symbol)
+                elif isinstance(n, ast.Ref) and not n.args:
+                    out.append(n.address)
+                elif isinstance(n, ast.Ref) and n.address not in seen_templates:
+                    seen_templates.add(n.address)
+                    target = self.definitions.get(n.address)
+                    if isinstance(target, ast.Definition):
+                        todo.append(target.expr)
+        return out
+
+    def _ensure_references(self, node: ast.Node) -> None:
+        """Stores every definition the node needs, deepest first, without recursion (chains may be long)."""
+        for dep in self._dependencies(node):
+            stack = [dep]
+            while stack:
+                address = stack[-1]
+                if address in self._stored:
+                    stack.pop()
+                    continue
+                if address not in self.definitions:
+                    raise KeyError(f"unknown reference {address}")
+                target = self.definitions[address]
+                if isinstance(target, np.ndarray):
+                    self._stored[address] = self.to_internal(target)
+                    stack.pop()
+                    continue
+                if isinstance(target, ast.Definition) and target.params:
                     raise ValueError(f"{address} is parametric: apply it with arguments")
-                vec = self.stored(target)
-            else:  # a bare expression
-                vec = self.stored(target)
-        finally:
-            self._resolving.pop()
-        self._stored[address] = vec
-        return vec
+                body = target.expr if isinstance(target, ast.Definition) else target
+                missing = [d for d in self._dependencies(body) if d not in self._stored]
+                if missing:
+                    if missing[0] in stack:
+                        raise ValueError("cyclic reference: " + " → ".join(stack + [missing[0]]))
+                    stack.append(missing[0])
+                    continue
+                self._stored[address] = self.scale_stored(self.materialize(self.value(body)))
+                stack.pop()
+
+    def reference(self, address: str) -> np.ndarray:
+        """The stored vector of a definition (address or glyph)."""
+        if address not in self._stored:
+            self._ensure_references(ast.Ref(address))
+        return self._stored[address]
 
     # ------------------------------------------------------------ expressions
     def value(self, node: ast.Expr) -> _Value:
@@ -190,7 +261,10 @@ class ReferenceEncoder:
             terms = []
             for i, s in enumerate(node.steps):
                 v = self.value(s)
-                terms.append((v.coef, self.bind(self.permute(step, i), v.vec)))
+                if self.algebra == "bsc":
+                    terms.append((v.coef, self.bind(self.permute(step, i), v.vec)))
+                else:
+                    terms.append((1.0, self.bind(self.permute(step, i), self.materialize(v))))
             return _Value(1.0, self.sum(terms))
         if isinstance(node, ast.SchemaCall):
             key = normalize_name(node.schema)
@@ -202,7 +276,10 @@ class ReferenceEncoder:
             terms = [(1.0, self.bind(self.atom(SCHEMA), self.atom(node.schema)))]
             for role, arg in zip(roles, node.args):
                 v = self.value(arg)
-                terms.append((v.coef, self.bind(self.atom(role), v.vec)))
+                if self.algebra == "bsc":
+                    terms.append((v.coef, self.bind(self.atom(role), v.vec)))
+                else:
+                    terms.append((1.0, self.bind(self.atom(role), self.materialize(v))))
             return _Value(1.0, self.sum(terms))
         raise TypeError(f"not an expression node: {node!r}")
 

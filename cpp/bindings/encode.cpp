@@ -5,8 +5,10 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arrays.hpp"
@@ -33,21 +35,32 @@ struct ParsedBatch {
 
 // Parses each line as one statement (one_per_line: empty lines are errors and
 // every line gets a row) or as a file (blank and comment lines skipped).
-ParsedBatch parse_lines(const std::vector<std::string>& lines, const std::string& filename, bool one_per_line,
+ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::string& filename, bool one_per_line,
                         int threads) {
   const std::size_t n = lines.size();
-  const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(resolve_threads(threads), n / 256));
-  const std::size_t chunk = (n + t - 1) / std::max<std::size_t>(t, 1);
+  // Chunks of lines, one Document each, taken by the workers from a shared
+  // counter (a worker that gets less CPU time parses fewer of them).
+  const std::size_t chunk = std::clamp<std::size_t>(n / (8 * std::size_t(resolve_threads(threads))), 256, 8192);
+  const std::size_t t = std::max<std::size_t>(1, (n + chunk - 1) / chunk);
   ParsedBatch batch;
   batch.docs.resize(t);
   std::vector<std::vector<std::int64_t>> line_statement(t);  // statement index per line, -1 error, -2 blank
-  parallel_for(t, int(t), 1, [&](std::size_t lo, std::size_t hi) {
+  parallel_chunks(t, threads, 1, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t c = lo; c < hi; ++c) {
       auto doc = std::make_shared<fm::Document>();
       doc->filename = filename;
       fm::Parser parser;
       std::size_t b = c * chunk, e = std::min(n, b + chunk);
       auto& ls = line_statement[c];
+      // Room for the chunk up front (a guess from its size): growing the
+      // arenas line by line would copy them again and again.
+      std::size_t bytes = 0;
+      for (std::size_t i = b; i < e; ++i) bytes += lines[i].size();
+      doc->pool.reserve(bytes * 2 + 64);
+      doc->nodes.reserve(bytes / 8 + 16);
+      doc->children.reserve(bytes / 8 + 16);
+      doc->statements.reserve(e - b);
+      ls.reserve(e - b);
       for (std::size_t i = b; i < e; ++i) {
         std::size_t before = doc->statements.size(), errs = doc->errors.size();
         bool ok = parser.parse_line(lines[i], std::uint32_t(i + 1), *doc);
@@ -87,17 +100,25 @@ ParsedBatch parse_lines(const std::vector<std::string>& lines, const std::string
   return batch;
 }
 
-std::vector<std::string> utf8_lines(const py::list& items) {
-  std::vector<std::string> out;
-  out.reserve(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    PyObject* o = items[i].ptr();
+// The UTF-8 text of each item, without copying: a view of the UTF-8 that
+// Python keeps in each str. `keep` holds the items alive (the caller's list
+// may change while the GIL is released); `own` holds text that had to be made
+// (a str with lone surrogates).
+std::vector<std::string_view> utf8_lines(const py::list& items, py::tuple& keep, std::deque<std::string>& own) {
+  keep = py::reinterpret_steal<py::tuple>(PySequence_Tuple(items.ptr()));
+  if (!keep) throw py::error_already_set();
+  std::vector<std::string_view> out;
+  out.reserve(keep.size());
+  for (std::size_t i = 0; i < keep.size(); ++i) {
+    PyObject* o = PyTuple_GET_ITEM(keep.ptr(), Py_ssize_t(i));
     if (!PyUnicode_Check(o))
-      throw py::type_error("item " + std::to_string(i) + ": expected str, got " +
-                           std::string(Py_TYPE(o)->tp_name));
+      throw py::type_error("item " + std::to_string(i) + ": expected str, got " + std::string(Py_TYPE(o)->tp_name));
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(o, &size);
-    if (!data) {
+    std::string_view text;
+    if (data) {
+      text = std::string_view(data, std::size_t(size));
+    } else {
       PyErr_Clear();
       // Lone surrogates cannot become UTF-8: keep them as invalid bytes so the
       // parser reports the position, like any other bad input.
@@ -106,10 +127,13 @@ std::vector<std::string> utf8_lines(const py::list& items) {
         PyErr_Clear();
         raw = py::bytes("\xff");
       }
-      out.emplace_back(std::string(raw));
-      continue;
+      own.emplace_back(std::string(raw));
+      text = own.back();
     }
-    out.emplace_back(data, std::size_t(size));
+    if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size()))
+      throw py::value_error("item " + std::to_string(i) +
+                            ": one formula per item; found a line break (use encode_file for files)");
+    out.push_back(text);
   }
   return out;
 }
@@ -119,7 +143,9 @@ py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& item
                        const std::shared_ptr<Scope>& scope, const std::string& filename, bool one_per_line,
                        int threads) {
   const SpaceParams& p = space->params();
-  std::vector<std::string> lines = utf8_lines(items);
+  py::tuple keep;
+  std::deque<std::string> own;
+  std::vector<std::string_view> lines = utf8_lines(items, keep, own);
   ParsedBatch batch;
   encode::BatchResult result;
   py::array out;

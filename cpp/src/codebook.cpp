@@ -166,6 +166,16 @@ const void* Codebook::vector(std::uint32_t id) const {
   return reinterpret_cast<const char*>(blocks_[id / kBlock].get()) + (id % kBlock) * stride_bytes_;
 }
 
+Codebook::View Codebook::view() const {
+  std::shared_lock lock(mutex_);
+  View v;
+  v.stride_ = stride_bytes_;
+  v.size_ = names_.size();
+  v.blocks_.reserve(blocks_.size());
+  for (const auto& b : blocks_) v.blocks_.push_back(reinterpret_cast<const char*>(b.get()));
+  return v;
+}
+
 std::size_t Codebook::size() const {
   std::shared_lock lock(mutex_);
   return names_.size();

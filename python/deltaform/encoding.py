@@ -9,6 +9,7 @@ there is one encoder.
 from __future__ import annotations
 
 import os
+import warnings as _warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, Union
 
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
     from deltaform.formula import FormulaError
     from deltaform.space import Space
 
-__all__ = ["EncodedFile", "encode", "encode_many", "encode_file", "encode_records", "scope_of"]
+__all__ = [
+    "EncodedFile", "EncodeErrors", "EncodeWarning", "encode", "encode_many", "encode_file", "encode_records",
+    "scope_of",
+]
 
 Formula = Union[str, Node]
 
@@ -44,6 +48,14 @@ def scope_of(registry: object | None) -> "_core.EncodeScope | None":
     return scope() if callable(scope) else scope
 
 
+def _lines(items: Iterable[Formula]) -> list:
+    """Formula text per item; syntax trees are printed. Line breaks inside text are caught by the core."""
+    lines = items if isinstance(items, list) else list(items)
+    if all(type(x) is str for x in lines):
+        return lines
+    return [_as_line(x, i) for i, x in enumerate(lines)]
+
+
 def _as_line(item: Formula, index: int) -> str:
     if isinstance(item, str):
         if "\n" in item or "\r" in item:
@@ -61,6 +73,18 @@ def _threads(threads: int | None) -> int:
     if threads < 0:
         raise ValueError(f"threads must be >= 0 (0 means all cores), got {threads}")
     return int(threads)
+
+
+class EncodeWarning(UserWarning):
+    """Something encoded but is probably not what was meant (a role bound to itself in map or bsc)."""
+
+
+def _warn(warns: list, stacklevel: int = 3) -> None:
+    if not warns:
+        return
+    shown = [str(_error(w)).replace(": error: ", ": warning: ", 1) for w in warns[:5]]
+    more = f"\n… and {len(warns) - 5} more" if len(warns) > 5 else ""
+    _warnings.warn(EncodeWarning("\n".join(shown) + more), stacklevel=stacklevel + 1)
 
 
 class EncodeErrors(ValueError):
@@ -85,23 +109,29 @@ def encode_many(
     Items are formula text (one statement each) or syntax-tree nodes.
     Definitions among the items are visible to every item (any order).
     ``errors="raise"`` raises :class:`EncodeErrors` listing every bad item;
-    ``errors="zero"`` leaves their rows zero instead.
+    ``errors="zero"`` leaves their rows zero instead. Formulas that encode
+    but probably say something else than meant (a role bound to itself in
+    map or bsc, where that is the identity) give one :class:`EncodeWarning`.
     """
     if errors not in ("raise", "zero"):
         raise ValueError(f"errors must be 'raise' or 'zero', got {errors!r}")
-    lines = [_as_line(x, i) for i, x in enumerate(items)]
-    vectors, _, errs, _ = _core.encode_lines(space._core, lines, scope_of(registry), "<string>", True, _threads(threads))
+    lines = _lines(items)
+    vectors, _, errs, warns = _core.encode_lines(
+        space._core, lines, scope_of(registry), "<string>", True, _threads(threads)
+    )
     if errs and errors == "raise":
         raise EncodeErrors([_error(e) for e in errs], len(lines))
+    _warn(warns)
     return vectors
 
 
 def encode(space: "Space", formula: Formula, registry: object | None = None) -> np.ndarray:
     """The vector of one formula, shape ``(width,)``; raises FormulaError if it cannot be encoded."""
     lines = [_as_line(formula, 0)]
-    vectors, _, errs, _ = _core.encode_lines(space._core, lines, scope_of(registry), "<string>", True, 1)
+    vectors, _, errs, warns = _core.encode_lines(space._core, lines, scope_of(registry), "<string>", True, 1)
     if errs:
         raise _error(errs[0])
+    _warn(warns)
     return vectors[0]
 
 

@@ -66,6 +66,21 @@ class Codebook {
   std::string grounding() const;
   void set_grounding(std::string fingerprint);
 
+  // The addresses of the vectors known now, read under one lock; lookups
+  // through a view take no lock (vector memory never moves).
+  class View {
+   public:
+    const void* vector(std::uint32_t id) const { return blocks_[id / kBlock] + (id % kBlock) * stride_; }
+    std::size_t size() const { return size_; }
+
+   private:
+    friend class Codebook;
+    std::vector<const char*> blocks_;
+    std::size_t stride_ = 0;
+    std::size_t size_ = 0;
+  };
+  View view() const;
+
  private:
   // Appends an atom under the unique lock; src == nullptr generates its identity vector.
   std::uint32_t append_locked(std::string key, const void* src);

@@ -4,6 +4,7 @@
 // handled by exactly one thread, so results do not depend on the thread count.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <exception>
 #include <thread>
@@ -46,6 +47,24 @@ void parallel_for(std::size_t n, int threads, std::size_t grain, Body&& body) {
   for (auto& th : pool) th.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+// Calls body(worker, begin, end) on chunks of `chunk` indices of [0, n) that
+// `threads` workers take from a shared counter: on a busy machine a worker
+// that gets less CPU time takes fewer chunks instead of holding everyone up.
+// Each index is still handled by exactly one call; `worker` < the worker count.
+template <class Body>
+void parallel_chunks(std::size_t n, int threads, std::size_t chunk, Body&& body) {
+  if (n == 0) return;
+  chunk = std::max<std::size_t>(chunk, 1);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  const std::size_t t = std::min<std::size_t>(resolve_threads(threads), chunks);
+  std::atomic<std::size_t> next{0};
+  parallel_for(t, int(t), 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t w = lo; w < hi; ++w)
+      for (std::size_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1))
+        body(w, c * chunk, std::min(n, (c + 1) * chunk));
+  });
 }
 
 }  // namespace deltaform

@@ -3,16 +3,21 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "deltaform/encode/vector_kernels.hpp"
 #include "deltaform/kernels.hpp"
 #include "deltaform/ops.hpp"
 #include "deltaform/parallel.hpp"
 #include "deltaform/unicode.hpp"
+#include "encode/view_map.hpp"
 
 namespace deltaform::encode {
 
@@ -30,33 +35,41 @@ struct StatementError {
 
 // Sum of squares in double with 8 interleaved partial sums combined in a
 // fixed order: fast, and the same bits on every machine and SIMD path
-// (docs/encoding.md states the order; the reference encoder repeats it).
-double squared_norm(const float* v, std::size_t n) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += double(v[i + j]) * double(v[i + j]);
-  double total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; i < n; ++i) total += double(v[i]) * double(v[i]);
-  return total;
-}
+// (the encoding rules state the order; the reference encoder repeats it).
+double squared_norm(const float* v, std::size_t n) { return vector_kernels().squared_norm(v, n); }
 
 namespace {
 
 // Nested parametric applications expand inline; this bounds a recursive template.
 constexpr int kMaxExpansion = 256;
 
-// A node's value: coef * vec. Weights fold into coef (product in double) and
-// are applied once, when the value is added to a sum or materialised.
+// A node's value: coef * vec, or coef * (vec ⊛ other) when `other` is set —
+// a bind not computed yet, so that a sum can fuse it with its addition (same
+// bits: the product is rounded to float32 first either way). Weights fold
+// into coef (product in double) and are applied once, when the value is
+// added to a sum or materialised. Pointers stay valid for the whole statement.
 struct Value {
   const void* vec = nullptr;
+  const void* other = nullptr;
   double coef = 1.0;
+  bool bound() const { return other != nullptr; }
 };
 
 struct Binding {
   std::string name;  // normalised parameter name
   Value value;
 };
+
+// A cache line: scratch vectors start on one, so kernels never split loads.
+struct alignas(64) Line {
+  std::uint64_t w[8];
+};
+
+// float32(c) is 0, +1 or -1: bsc sums of such terms count exactly in integers.
+bool unit_coefficient(double c) {
+  const float f = float(c);
+  return f == 0.0f || f == 1.0f || f == -1.0f;
+}
 
 }  // namespace
 
@@ -77,56 +90,61 @@ const void* Encoder::step_vector(std::size_t i) {
   return steps_[i].data();
 }
 
-// One thread's evaluation state: scratch slots reused from statement to statement.
+// One thread's evaluation state: scratch slots reused from statement to
+// statement, and caches of what names resolve to (no lock once cached).
 class Evaluation {
  public:
   Evaluation(Encoder& enc, const Scope& scope)
-      : enc_(enc), scope_(scope), p_(enc.space_->params()), k_(kernels()), cb_(enc.space_->codebook()),
-        words_((p_.bytes() + 7) / 8) {
+      : enc_(enc), scope_(scope), p_(enc.space_->params()), k_(kernels()), vk_(vector_kernels()),
+        cb_(enc.space_->codebook()), bsc_(p_.algebra == Algebra::bsc), width_(p_.width()),
+        lines_((p_.bytes() + 63) / 64) {
     // Sized once: evaluation keeps references into these while going deeper.
     const std::size_t levels = 2 * kMaxExpansion + 8;
     arenas_.resize(levels);
     counts_.resize(levels);
+    planes_.resize(levels);
     values_.resize(levels);
+    final_.resize(lines_);
+    carry_.resize(width_);
+    schema_atom_ = atom(reserved_name("schema"));
+    tie_ = enc.space_->tie_vector();
   }
 
-  // The stored-scale vector of a statement into out.
-  void statement(const Located& loc, void* out) {
+  // The stored-scale vector of a statement into out. `stream`: out is a row
+  // of a batch result (see VectorKernels::store_scaled).
+  void statement(const Located& loc, void* out, bool stream = false) {
     const fm::Document& doc = *loc.doc;
     const fm::Statement& st = loc.get();
     ensure_references(loc);
+    Value v;
     if (st.kind == fm::StatementKind::Schema) {
-      bind_into(atom(reserved_name("schema")), atom_named(doc.str(st.name)), out);
+      v = Value{schema_atom_, atom_cached(doc.str(st.name)), 1.0};
     } else {
       std::vector<Binding> env;
       for (std::uint32_t i = 0; i < st.name_count; ++i) {
-        std::string pname(doc.str(doc.name_at(st, i).text));
-        env.push_back({unicode::normalize_name(pname), Value{atom(reserved_name("var:" + pname)), 1.0}});
+        // The same slot atom as the variable ?p: its name is normalised too.
+        std::string key = unicode::normalize_name(doc.str(doc.name_at(st, i).text));
+        env.push_back({key, Value{atom(reserved_name("var:" + key)), nullptr, 1.0}});
       }
-      Value v = expression(doc, st, env, 0, 0);
-      materialize_into(v, out);
+      v = expression(doc, st, env, 0, 0);
     }
-    scale_to_atom_norm(out);
+    if (!store(v, out, stream)) fail_overflow(doc, st);
   }
 
   // One row of encode_records: the same arithmetic as the text
   // `w1*r1: f1 + w2*r2: f2 + …` (a single pair is not a sum).
-  void record(const std::uint32_t* roles, const std::uint32_t* fillers, const float* weights, std::size_t k,
-              void* out) {
+  bool record(const Codebook::View& view, const std::uint32_t* roles, const std::uint32_t* fillers,
+              const float* weights, std::size_t k, void* out) {
+    if (k == 1) return store(Value{view.vector(roles[0]), view.vector(fillers[0]), weights ? weights[0] : 1.0}, out, true);
+    bool unit = true;
+    if (weights && bsc_)
+      for (std::size_t j = 0; j < k; ++j) unit = unit && unit_coefficient(weights[j]);
     reserve_slots(0, 1);
-    void* term = slot(0, 0);
-    if (k == 1) {
-      bind_into(cb_.vector(roles[0]), cb_.vector(fillers[0]), term);
-      materialize_into(Value{term, weights ? double(weights[0]) : 1.0}, out);
-    } else {
-      Sum sum{*this, out, p_.algebra == Algebra::bsc ? counts(0) : nullptr};
-      for (std::size_t j = 0; j < k; ++j) {
-        bind_into(cb_.vector(roles[j]), cb_.vector(fillers[j]), term);
-        sum.add(term, weights ? double(weights[j]) : 1.0);
-      }
-      sum.finish();
-    }
-    scale_to_atom_norm(out);
+    Sum sum = begin_sum(slot(0, 0), 0, unit, k);
+    for (std::size_t j = 0; j < k; ++j)
+      add(sum, Value{view.vector(roles[j]), view.vector(fillers[j]), 1.0}, weights ? double(weights[j]) : 1.0);
+    finish(sum);
+    return store(Value{slot(0, 0), nullptr, 1.0}, out, true);
   }
 
   std::vector<fm::Error> warnings;
@@ -135,108 +153,237 @@ class Evaluation {
   // ---------------------------------------------------------------- scratch
   // Slot i of a level's arena. reserve_slots() must have made room first:
   // growing an arena would move the vectors that values point into.
-  void* slot(int level, std::size_t i) { return arenas_[level].data() + i * words_; }
+  void* slot(int level, std::size_t i) { return arenas_[level].data() + i * lines_; }
   void reserve_slots(int level, std::size_t n) {
     auto& a = arenas_[level];
-    if (a.size() < n * words_) a.resize(n * words_);
+    if (a.size() < n * lines_) a.resize(n * lines_);
+  }
+  float* counts(int level) {
+    if (counts_[level].size() < p_.dim) counts_[level].resize(p_.dim);
+    return counts_[level].data();
   }
 
+  // ---------------------------------------------------------------- atoms
   const void* atom(const std::string& normalized) { return cb_.vector(cb_.intern(normalized)); }
-  const void* atom_named(std::string_view name) { return cb_.vector(cb_.intern_name(name)); }
+  // By the text as written (not normalised): the codebook normalises once per distinct text.
+  const void* atom_cached(std::string_view raw) {
+    if (const void** v = atoms_.find(raw)) return *v;
+    const void* v = cb_.vector(cb_.intern_name(raw));
+    atoms_.insert(raw, v);
+    return v;
+  }
+  const void* step(std::size_t i) {
+    while (steps_.size() <= i) steps_.push_back(enc_.step_vector(steps_.size()));
+    return steps_[i];
+  }
 
   // ---------------------------------------------------------------- vector ops
+  // out = a ⊛ b; out may be a or b.
   void bind_into(const void* a, const void* b, void* out) {
     switch (p_.algebra) {
       case Algebra::fhrr:
         k_.cmul(static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), p_.dim, false);
         break;
       case Algebra::map:
-        k_.mul(static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), p_.dim);
+        if (out == a || out == b) {
+          const float* x = static_cast<const float*>(a);
+          const float* y = static_cast<const float*>(b);
+          float* o = static_cast<float*>(out);
+          for (std::size_t i = 0; i < width_; ++i) o[i] = x[i] * y[i];
+        } else {
+          k_.mul(static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), width_);
+        }
         break;
       case Algebra::bsc:
         k_.xor_words(static_cast<const std::uint64_t*>(a), static_cast<const std::uint64_t*>(b),
-                     static_cast<std::uint64_t*>(out), p_.width());
+                     static_cast<std::uint64_t*>(out), width_);
         break;
     }
   }
 
-  // out = float(coef) * vec (float algebras); bsc values carry no scale outside sums.
-  void materialize_into(const Value& v, void* out) {
-    if (p_.algebra == Algebra::bsc || v.coef == 1.0) {
-      if (out != v.vec) std::memcpy(out, v.vec, p_.bytes());
-      return;
-    }
-    const float c = float(v.coef);
-    const float* x = static_cast<const float*>(v.vec);
-    float* o = static_cast<float*>(out);
-    for (std::size_t i = 0; i < p_.width(); ++i) o[i] = c * x[i];
-  }
+  // The vector a value stands for as an operand: float(coef) * vec (float
+  // algebras; bsc values carry no scale outside sums), computed into scratch
+  // when it is not simply vec. scratch must not be v.vec or v.other.
   const void* materialize(const Value& v, void* scratch) {
-    if (p_.algebra == Algebra::bsc || v.coef == 1.0) return v.vec;
-    materialize_into(v, scratch);
+    if (!v.bound()) {
+      if (bsc_ || v.coef == 1.0) return v.vec;
+      vk_.scale(float(v.coef), static_cast<const float*>(v.vec), static_cast<float*>(scratch), width_);
+      return scratch;
+    }
+    const float c = bsc_ ? 1.0f : float(v.coef);
+    switch (p_.algebra) {
+      case Algebra::fhrr:
+        vk_.cmul_scaled(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other),
+                        static_cast<float*>(scratch), p_.dim);
+        break;
+      case Algebra::map:
+        vk_.mul_scaled(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other),
+                       static_cast<float*>(scratch), width_);
+        break;
+      case Algebra::bsc:
+        k_.xor_words(static_cast<const std::uint64_t*>(v.vec), static_cast<const std::uint64_t*>(v.other),
+                     static_cast<std::uint64_t*>(scratch), width_);
+        break;
+    }
     return scratch;
   }
+  void materialize_into(const Value& v, void* out) {
+    const void* x = materialize(v, out);
+    if (x != out) std::memcpy(out, x, p_.bytes());
+  }
 
-  // Sums: float algebras add coef * vec in order (the first term initialises);
-  // bsc accumulates signed weights per bit and takes the majority at the end.
+  // Writes a statement's value to out at the stored scale (fhrr/map: squared
+  // norm dim; zero stays zero). False when the vector is not finite (an
+  // infinity or NaN makes the squared norm so).
+  bool store(const Value& v, void* out, bool stream) {
+    if (bsc_) {
+      materialize_into(v, out);
+      return true;
+    }
+    const float* x = static_cast<const float*>(materialize(v, final_.data()));
+    const double n2 = vk_.squared_norm(x, width_);
+    if (!std::isfinite(n2)) return false;
+    if (!(n2 > 0.0)) {
+      std::memcpy(out, x, p_.bytes());
+      return true;
+    }
+    vk_.store_scaled(x, float(std::sqrt(double(p_.dim) / n2)), static_cast<float*>(out), width_, stream);
+    return true;
+  }
+
+  // Sums: float algebras add float(coef) * vec in order (the first term
+  // initialises); bsc takes the weighted majority of the terms — counted in
+  // float32 per bit in general, and with bit-sliced integer counters when
+  // every coefficient is 0 or ±1 (then the float counts are small integers,
+  // exact in any order, so both ways give the same bits).
   struct Sum {
-    Evaluation& ev;
-    void* out;
-    float* counts;  // bsc only
+    void* out = nullptr;
+    int level = 0;
     bool empty = true;
-    void add(const void* vec, double coef) {
-      const auto& p = ev.p_;
-      if (p.algebra == Algebra::bsc) {
-        if (empty) std::fill(counts, counts + p.dim, 0.0f);
-        ev.k_.axpy_bits(float(coef), static_cast<const std::uint64_t*>(vec), counts, p.dim);
-      } else if (empty) {
-        ev.materialize_into(Value{vec, coef}, out);
-      } else {
-        ev.k_.axpy(float(coef), static_cast<const float*>(vec), static_cast<float*>(out), p.width());
-      }
-      empty = false;
-    }
-    void finish() {
-      const auto& p = ev.p_;
-      if (p.algebra != Algebra::bsc) return;
-      const std::uint64_t* tie = ev.enc_.space_->tie_vector();
-      auto* dst = static_cast<std::uint64_t*>(out);
-      for (std::size_t w = 0; w < p.width(); ++w) {
-        std::uint64_t word = 0;
-        for (int b = 0; b < 64; ++b) {
-          float s = counts[w * 64 + b];
-          std::uint64_t bit = s < 0.0f ? 1u : (s > 0.0f ? 0u : ((tie[w] >> b) & 1u));
-          word |= bit << b;
-        }
-        dst[w] = word;
-      }
-    }
+    bool bits = false;   // bsc, bit-sliced counters in planes_[level]
+    int nplanes = 0;
+    std::uint32_t voters = 0;  // bsc bit-sliced: terms with a nonzero coefficient
+    // fhrr: pending binds added together in one pass (their operands stay valid until then)
+    static constexpr int kBatch = 8;
+    const float* pa[kBatch];
+    const float* pb[kBatch];
+    float pc[kBatch];
+    int pending = 0;
   };
-  float* counts(int level) {
-    if (counts_[level].size() < p_.dim) counts_[level].resize(p_.dim);
-    return counts_[level].data();
+
+  Sum begin_sum(void* out, int level, bool unit, std::size_t terms) {
+    Sum s;
+    s.out = out;
+    s.level = level;
+    if (!bsc_) return s;
+    if (unit) {
+      s.bits = true;
+      while ((std::size_t(1) << s.nplanes) <= terms) ++s.nplanes;
+      auto& pl = planes_[level];
+      pl.assign(width_ * std::size_t(s.nplanes), 0);
+    } else {
+      float* c = counts(level);
+      std::fill(c, c + p_.dim, 0.0f);
+    }
+    return s;
   }
 
-  void scale_to_atom_norm(void* out) {
-    if (p_.algebra == Algebra::bsc) return;
-    float* v = static_cast<float*>(out);
-    const double n2 = squared_norm(v, p_.width());
-    if (!(n2 > 0.0)) return;
-    const float s = float(std::sqrt(double(p_.dim) / n2));
-    for (std::size_t i = 0; i < p_.width(); ++i) v[i] = v[i] * s;
+  // `stable`: v's operands stay valid until the sum finishes (not in a scratch slot reused per term).
+  void add(Sum& s, const Value& v, double coef, bool stable = true) {
+    const float c = float(coef);
+    if (!bsc_ && p_.algebra == Algebra::fhrr && v.bound() && stable) {
+      if (s.pending == Sum::kBatch) flush(s);
+      s.pa[s.pending] = static_cast<const float*>(v.vec);
+      s.pb[s.pending] = static_cast<const float*>(v.other);
+      s.pc[s.pending] = c;
+      ++s.pending;
+      return;
+    }
+    flush(s);
+    if (bsc_) {
+      const auto* a = static_cast<const std::uint64_t*>(v.vec);
+      const auto* b = static_cast<const std::uint64_t*>(v.other);
+      if (!s.bits) {
+        vk_.xor_axpy_bits(c, a, b, counts(s.level), p_.dim);
+        return;
+      }
+      if (c == 0.0f) return;  // adds ±0 to every count: changes nothing
+      ++s.voters;
+      // A term votes "one" where its bit, flipped for a negative sign, is 1.
+      vk_.count_votes(a, b, c < 0.0f ? ~std::uint64_t(0) : 0, planes_[s.level].data(), s.nplanes, carry_.data(),
+                      width_);
+      return;
+    }
+    float* acc = static_cast<float*>(s.out);
+    const bool fhrr = p_.algebra == Algebra::fhrr;
+    if (s.empty) {
+      s.empty = false;
+      if (v.bound()) {
+        if (fhrr)
+          vk_.cmul_scaled(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other), acc, p_.dim);
+        else
+          vk_.mul_scaled(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other), acc, width_);
+      } else if (coef == 1.0) {
+        std::memcpy(acc, v.vec, p_.bytes());
+      } else {
+        vk_.scale(c, static_cast<const float*>(v.vec), acc, width_);
+      }
+      return;
+    }
+    if (v.bound()) {
+      if (fhrr)
+        vk_.cmul_axpy(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other), acc, p_.dim);
+      else
+        vk_.mul_axpy(c, static_cast<const float*>(v.vec), static_cast<const float*>(v.other), acc, width_);
+    } else {
+      k_.axpy(c, static_cast<const float*>(v.vec), acc, width_);
+    }
   }
 
-  const void* atom_cached(std::string_view raw) {
-    auto it = atom_cache_.find(raw);
-    if (it != atom_cache_.end()) return it->second;
-    const void* v = atom_named(raw);
-    atom_cache_.emplace(raw, v);
-    return v;
+  void flush(Sum& s) {
+    if (s.pending == 0) return;
+    vk_.cmul_sum(s.pa, s.pb, s.pc, std::size_t(s.pending), s.empty, static_cast<float*>(s.out), p_.dim);
+    s.empty = false;
+    s.pending = 0;
+  }
+
+  void finish(Sum& s) {
+    if (!bsc_) {
+      flush(s);
+      return;
+    }
+    auto* dst = static_cast<std::uint64_t*>(s.out);
+    if (!s.bits) {
+      vk_.majority_bits(counts(s.level), tie_, dst, width_);
+      return;
+    }
+    // The float count is voters - 2 * ones: bit 1 when ones > voters / 2,
+    // the tie bit when exactly half (voters even), else 0.
+    vk_.count_majority(planes_[s.level].data(), s.nplanes, s.voters, tie_, carry_.data(), dst, width_);
   }
 
   // ---------------------------------------------------------------- references
   [[noreturn]] void fail(const fm::Document& doc, const fm::Statement& st, std::uint32_t pos, std::string msg) {
     throw StatementError{doc.error_at(st, pos, std::move(msg))};
+  }
+
+  // Weights are applied in float32: large ones overflow it. The caret goes to the largest weight.
+  [[noreturn]] void fail_overflow(const fm::Document& doc, const fm::Statement& st) {
+    std::uint32_t pos = 0;
+    double largest = 0.0;
+    if (st.root != fm::kNone)
+      for (std::uint32_t i = st.first_node; i <= st.root; ++i) {
+        const fm::Node& n = doc.nodes[i];
+        if (n.kind == NodeKind::Weight && n.weight > largest) {
+          largest = n.weight;
+          pos = n.pos;
+        }
+      }
+    char num[32];
+    std::snprintf(num, sizeof num, "%g", largest);
+    fail(doc, st, pos,
+         std::string("the vector of this formula overflows float32: weights are too large (the largest is ") + num +
+             ")");
   }
 
   // Addresses a statement needs encoded first: plain references and glyphs,
@@ -256,47 +403,64 @@ class Evaluation {
     }
   }
 
-  bool available(const std::string& address) {
+  // The stored vector of an address if it is already known (encoded or in a scope).
+  const void* stored(std::string_view address) {
+    if (const void** v = refs_.find(address)) return *v;
+    std::string key(address);
+    const void* found = nullptr;
     {
       std::shared_lock lock(enc_.cache_mutex_);
-      if (enc_.cache_.count(address)) return true;
+      auto it = enc_.cache_.find(key);
+      if (it != enc_.cache_.end()) found = it->second.data();
     }
-    return scope_.vector(address) != nullptr;
+    if (!found)
+      if (const std::string* v = scope_.vector(key)) found = v->data();
+    return found;
   }
 
   // Encodes every definition the statement refers to, deepest first, without
-  // recursion (chains of references may be arbitrarily long).
+  // recursion (chains of references may be arbitrarily long). Errors are
+  // reported at the reference in this statement that leads to them.
   void ensure_references(const Located& loc) {
     std::vector<std::string> deps;
     std::unordered_set<std::string> seen;
     dependencies(*loc.doc, loc.get(), deps, seen);
     for (const std::string& d : deps) {
-      if (available(d)) continue;
+      if (stored(d)) continue;
       std::vector<std::string> stack{d};
       std::unordered_set<std::string> on_stack{d};
       while (!stack.empty()) {
         const std::string addr = stack.back();
         const Located* def = scope_.definition(addr);
-        if (!def) fail_unknown(loc, addr);
+        if (!def) fail_unknown(loc, stack);
         const fm::Statement& dst = def->get();
         if (dst.name_count > 0)
-          fail_at_reference(loc, addr, addr + " is a parametric formula of " + std::to_string(dst.name_count) +
-                                           " parameter(s): apply it with arguments, " + addr + "(…)");
+          fail_at_reference(loc, stack.front(),
+                            addr + " is a parametric formula of " + std::to_string(dst.name_count) +
+                                " parameter(s): apply it with arguments, " + addr + "(…)");
         std::vector<std::string> sub;
         std::unordered_set<std::string> sub_seen;
         dependencies(*def->doc, dst, sub, sub_seen);
         bool pushed = false;
         for (const std::string& s : sub) {
-          if (available(s)) continue;
-          if (on_stack.count(s)) fail_at_reference(loc, addr, "cyclic reference: " + cycle_text(stack, s));
+          if (stored(s)) continue;
+          if (on_stack.count(s)) fail_at_reference(loc, stack.front(), "cyclic reference: " + cycle_text(stack, s));
           stack.push_back(s);
           on_stack.insert(s);
           pushed = true;
           break;
         }
         if (pushed) continue;
-        std::vector<std::uint64_t> v(words_);
-        statement(*def, v.data());
+        std::vector<std::uint64_t> v(lines_ * 8);
+        try {
+          statement(*def, v.data());
+        } catch (const StatementError& e) {
+          const fm::Error& inner = e.error;
+          fail_at_reference(loc, stack.front(),
+                            "cannot encode " + addr + (stack.size() > 1 ? " (through " + chain_text(stack) + ")" : "") +
+                                ": " + inner.message + " (" + inner.file + ":" + std::to_string(inner.line) + ":" +
+                                std::to_string(inner.column) + ")");
+        }
         {
           std::unique_lock lock(enc_.cache_mutex_);
           enc_.cache_.emplace(addr, std::move(v));
@@ -305,6 +469,12 @@ class Evaluation {
         on_stack.erase(addr);
       }
     }
+  }
+
+  static std::string chain_text(const std::vector<std::string>& stack) {
+    std::string s;
+    for (const auto& a : stack) s += (s.empty() ? "" : " → ") + a;
+    return s;
   }
 
   static std::string cycle_text(const std::vector<std::string>& stack, const std::string& again) {
@@ -331,19 +501,27 @@ class Evaluation {
   [[noreturn]] void fail_at_reference(const Located& loc, const std::string& addr, std::string msg) {
     fail(*loc.doc, loc.get(), position_of(loc, addr), std::move(msg));
   }
-  [[noreturn]] void fail_unknown(const Located& loc, const std::string& addr) {
-    fail_at_reference(loc, addr, "unknown reference " + addr + ": it is not defined here or in the memory");
+  [[noreturn]] void fail_unknown(const Located& loc, const std::vector<std::string>& stack) {
+    const std::string& addr = stack.back();
+    fail_at_reference(loc, stack.front(),
+                      "unknown reference " + addr + (stack.size() > 1 ? " (through " + chain_text(stack) + ")" : "") +
+                          ": it is not defined here or in the memory");
   }
 
   const void* reference(const fm::Document& doc, const fm::Statement& st, const fm::Node& n) {
-    std::string addr(doc.text(n));
-    {
-      std::shared_lock lock(enc_.cache_mutex_);
-      auto it = enc_.cache_.find(addr);
-      if (it != enc_.cache_.end()) return it->second.data();
+    const std::string_view addr = doc.text(n);
+    if (const void* v = stored(addr)) {
+      if (!refs_.find(addr)) refs_.insert(addr, v);
+      return v;
     }
-    if (const std::string* v = scope_.vector(addr)) return v->data();
-    fail(doc, st, n.pos, "unknown reference " + addr + ": it is not defined here or in the memory");
+    fail(doc, st, n.pos, "unknown reference " + std::string(addr) + ": it is not defined here or in the memory");
+  }
+
+  const Located* schema(std::string_view name) {
+    if (const Located** s = schemas_.find(name)) return *s;
+    const Located* s = scope_.schema(name);
+    if (s) schemas_.insert(name, s);
+    return s;
   }
 
   // ---------------------------------------------------------------- expressions
@@ -374,16 +552,15 @@ class Evaluation {
           std::string key = unicode::normalize_name(doc.text(n));
           for (const Binding& b : env)
             if (b.name == key) return b.value;
-          return Value{atom(key), 1.0};
         }
-        return Value{atom_cached(doc.text(n)), 1.0};
+        return Value{atom_cached(doc.text(n))};
       }
       case NodeKind::Var:
-        return Value{atom(reserved_name("var:" + unicode::normalize_name(doc.text(n)))), 1.0};
+        return Value{atom(reserved_name("var:" + unicode::normalize_name(doc.text(n))))};
       case NodeKind::Glyph:
-        return Value{reference(doc, st, n), 1.0};
+        return Value{reference(doc, st, n)};
       case NodeKind::Ref:
-        if (n.count == 0) return Value{reference(doc, st, n), 1.0};
+        if (n.count == 0) return Value{reference(doc, st, n)};
         return application(doc, st, n, values, base, level, expansion, out);
       case NodeKind::Weight: {
         Value v = kid(0);
@@ -392,82 +569,89 @@ class Evaluation {
       }
       case NodeKind::Inverse: {
         const void* x = materialize(kid(0), out);
-        if (p_.algebra != Algebra::fhrr) return Value{x, 1.0};
+        if (p_.algebra != Algebra::fhrr) return Value{x};
         const float* src = static_cast<const float*>(x);
         float* dst = static_cast<float*>(out);
         if (dst != src) std::memcpy(dst, src, p_.dim * sizeof(float));
-        for (std::size_t j = p_.dim; j < p_.width(); ++j) dst[j] = -src[j];
-        return Value{out, 1.0};
+        for (std::size_t j = p_.dim; j < width_; ++j) dst[j] = -src[j];
+        return Value{out};
       }
       case NodeKind::Layer: {
-        std::string_view role = doc.text(n);
-        const Value& f = kid(0);
+        const void* role = atom_cached(doc.text(n));
         if (p_.algebra != Algebra::fhrr) warn_self_binding(doc, st, n, role);
-        bind_into(atom_named(role), materialize(f, out), out);
-        return Value{out, 1.0};
+        return Value{role, materialize(kid(0), out), 1.0};
       }
       case NodeKind::Bind: {
-        const void* first = materialize(kid(0), out);
+        // Left fold; the last bind is left pending when its operands are stable.
         void* tmp = slot(level + 1, 0);
-        bind_into(first, materialize(kid(1), tmp), out);
-        for (std::uint32_t i = 2; i < n.count; ++i) bind_into(out, materialize(kid(i), tmp), out);
-        return Value{out, 1.0};
+        const void* acc = materialize(kid(0), out);
+        for (std::uint32_t i = 1; i < n.count; ++i) {
+          const Value& f = kid(i);
+          const bool plain = !f.bound() && (bsc_ || f.coef == 1.0);
+          if (i + 1 == n.count && plain) return Value{acc, f.vec, 1.0};
+          bind_into(acc, materialize(f, tmp), out);
+          acc = out;
+        }
+        return Value{out};
       }
       case NodeKind::Bundle: {
-        Sum sum{*this, out, p_.algebra == Algebra::bsc ? counts(level) : nullptr};
-        for (std::uint32_t i = 0; i < n.count; ++i) {
-          const Value& v = kid(i);
-          sum.add(v.vec, double(doc.kid(n, i).sign) * v.coef);
-        }
-        sum.finish();
-        return Value{out, 1.0};
+        bool unit = true;
+        for (std::uint32_t i = 0; i < n.count; ++i) unit = unit && unit_coefficient(kid(i).coef);
+        Sum sum = begin_sum(out, level, unit, n.count);
+        for (std::uint32_t i = 0; i < n.count; ++i) add(sum, kid(i), double(doc.kid(n, i).sign) * kid(i).coef);
+        finish(sum);
+        return Value{out};
       }
       case NodeKind::Flow: {
-        Sum sum{*this, out, p_.algebra == Algebra::bsc ? counts(level) : nullptr};
         void* tmp = slot(level + 1, 0);
-        void* term = slot(level + 1, 1);
+        bool unit = true;
+        if (bsc_)
+          for (std::uint32_t i = 0; i < n.count; ++i) unit = unit && unit_coefficient(kid(i).coef);
+        Sum sum = begin_sum(out, level, unit, n.count);
         for (std::uint32_t i = 0; i < n.count; ++i) {
           const Value& v = kid(i);
-          const bool bsc = p_.algebra == Algebra::bsc;
-          bind_into(enc_.step_vector(i), bsc ? v.vec : materialize(v, tmp), term);
-          sum.add(term, bsc ? v.coef : 1.0);
+          // bsc: the step's weight votes in the majority; fhrr/map: it scales the step.
+          const void* x = materialize(v, tmp);
+          add(sum, Value{step(i), x, 1.0}, bsc_ ? v.coef : 1.0, x != tmp);
         }
-        sum.finish();
-        return Value{out, 1.0};
+        finish(sum);
+        return Value{out};
       }
       case NodeKind::SchemaCall: {
         std::string_view name = doc.text(n);
-        const Located* schema = scope_.schema(name);
-        if (!schema)
+        const Located* decl_at = schema(name);
+        if (!decl_at)
           fail(doc, st, n.pos, "unknown schema '" + std::string(name) + "': declare it with `schema " +
                                    std::string(name) + "(role, …)`");
-        const fm::Statement& decl = schema->get();
+        const fm::Document& decl_doc = *decl_at->doc;
+        const fm::Statement& decl = decl_at->get();
         if (decl.name_count != n.count)
           fail(doc, st, n.pos, "schema " + std::string(name) + " has " + std::to_string(decl.name_count) +
                                    " role(s), but " + std::to_string(n.count) + " argument(s) were given");
-        Sum sum{*this, out, p_.algebra == Algebra::bsc ? counts(level) : nullptr};
         void* tmp = slot(level + 1, 0);
-        void* term = slot(level + 1, 1);
-        bind_into(atom(reserved_name("schema")), atom_named(name), term);
-        sum.add(term, 1.0);
+        bool unit = true;
+        if (bsc_)
+          for (std::uint32_t i = 0; i < n.count; ++i) unit = unit && unit_coefficient(kid(i).coef);
+        Sum sum = begin_sum(out, level, unit, n.count + 1);
+        add(sum, Value{schema_atom_, atom_cached(name), 1.0}, 1.0);
         for (std::uint32_t i = 0; i < n.count; ++i) {
           const Value& v = kid(i);
-          const bool bsc = p_.algebra == Algebra::bsc;
-          bind_into(atom_named(schema->doc->str(schema->doc->name_at(decl, i).text)), bsc ? v.vec : materialize(v, tmp),
-                    term);
-          sum.add(term, bsc ? v.coef : 1.0);
+          const void* x = materialize(v, tmp);
+          add(sum, Value{atom_cached(decl_doc.str(decl_doc.name_at(decl, i).text)), x, 1.0}, bsc_ ? v.coef : 1.0,
+              x != tmp);
         }
-        sum.finish();
-        return Value{out, 1.0};
+        finish(sum);
+        return Value{out};
       }
     }
     fail(doc, st, n.pos, "unsupported formula node");
   }
 
-  bool warn_self_binding(const fm::Document& doc, const fm::Statement& st, const fm::Node& n, std::string_view role) {
+  // Same atom vector, same normalised name: the codebook has one vector per name.
+  bool warn_self_binding(const fm::Document& doc, const fm::Statement& st, const fm::Node& n, const void* role) {
     const fm::Node& f = doc.nodes[doc.kid(n, 0).node];
-    if (f.kind == NodeKind::Atom && unicode::normalize_name(doc.text(f)) == unicode::normalize_name(role)) {
-      warnings.push_back(doc.error_at(st, n.pos, "role '" + std::string(role) + "' is bound to itself: in " +
+    if (f.kind == NodeKind::Atom && atom_cached(doc.text(f)) == role) {
+      warnings.push_back(doc.error_at(st, n.pos, "role '" + std::string(doc.text(n)) + "' is bound to itself: in " +
                                                      algebra_name(p_.algebra) + " that is the identity vector"));
       return true;
     }
@@ -488,54 +672,85 @@ class Evaluation {
     for (std::uint32_t i = 0; i < n.count; ++i)
       env.push_back({unicode::normalize_name(def->doc->str(def->doc->name_at(dst, i).text)),
                      values[doc.kid(n, i).node - base]});
-    // The body is evaluated one level deeper so its slots don't overwrite ours.
+    // The body is evaluated two levels deeper so its slots don't overwrite ours.
     Value v = expression(*def->doc, dst, env, level + 2, expansion + 1);
     materialize_into(v, out);
-    return Value{out, 1.0};
+    return Value{out};
   }
 
   Encoder& enc_;
   const Scope& scope_;
   const SpaceParams& p_;
   const KernelTable& k_;
+  const VectorKernels& vk_;
   Codebook& cb_;
-  std::size_t words_;
-  std::vector<std::vector<std::uint64_t>> arenas_;
+  const bool bsc_;
+  const std::size_t width_;  // elements of a vector (floats, or 64-bit words for bsc)
+  const std::size_t lines_;  // cache lines of a vector
+  std::vector<std::vector<Line>> arenas_;
   std::vector<std::vector<float>> counts_;
+  std::vector<std::vector<std::uint64_t>> planes_;
   std::vector<std::vector<Value>> values_;
-  // Raw atom text -> codebook vector. The keys view Document pools, which
+  std::vector<Line> final_;  // a statement's value before scaling, when not in a slot
+  std::vector<std::uint64_t> carry_;  // bsc counters: one word per vector word
+  const void* schema_atom_ = nullptr;
+  const std::uint64_t* tie_ = nullptr;
+  std::vector<const void*> steps_;
+  // Raw text -> what it resolves to. The keys view Document pools, which
   // outlive this Evaluation (it lasts one encode call).
-  std::unordered_map<std::string_view, const void*> atom_cache_;
+  ViewMap<const void*> atoms_;
+  ViewMap<const void*> refs_;
+  ViewMap<const Located*> schemas_;
 };
 
 Encoder::Encoder(std::shared_ptr<Space> space, std::shared_ptr<const Scope> scope)
     : space_(std::move(space)), scope_(scope ? std::move(scope) : std::make_shared<Scope>()) {}
 
+namespace {
+// Rows per chunk that workers take: small enough to balance two busy cores,
+// large enough that taking one costs nothing.
+std::size_t chunk_rows(std::size_t n, int threads) {
+  return std::clamp<std::size_t>(n / (8 * std::size_t(resolve_threads(threads))), 16, 256);
+}
+}  // namespace
+
 BatchResult Encoder::encode(const std::vector<Located>& items, void* out, int threads) {
   const std::size_t bytes = space_->params().bytes();
-  std::vector<std::vector<Failure>> failures(resolve_threads(threads));
-  std::vector<std::vector<fm::Error>> warnings(failures.size());
-  std::atomic<std::size_t> next_worker{0};
+  const std::size_t workers = resolve_threads(threads);
+  std::vector<std::unique_ptr<Evaluation>> evals(workers);  // one per worker, caches kept across chunks
+  std::vector<std::vector<Failure>> failures(workers);
   space_->tie_vector();  // generate reserved atoms before threads race for them
-  parallel_for(items.size(), threads, 64, [&](std::size_t lo, std::size_t hi) {
-    std::size_t w = next_worker.fetch_add(1);
-    Evaluation ev(*this, *scope_);
-    for (std::size_t i = lo; i < hi; ++i) {
-      char* row = static_cast<char*>(out) + i * bytes;
-      try {
-        ev.statement(items[i], row);
-      } catch (const StatementError& e) {
-        std::memset(row, 0, bytes);
-        failures[w].push_back({std::uint32_t(i), e.error});
-      }
-    }
-    warnings[w] = std::move(ev.warnings);
-  });
+  const VectorKernels& vk = vector_kernels();
+  parallel_chunks(items.size(), threads, chunk_rows(items.size(), threads),
+                  [&](std::size_t w, std::size_t lo, std::size_t hi) {
+                    if (!evals[w]) evals[w] = std::make_unique<Evaluation>(*this, *scope_);
+                    Evaluation& ev = *evals[w];
+                    for (std::size_t i = lo; i < hi; ++i) {
+                      char* row = static_cast<char*>(out) + i * bytes;
+                      try {
+                        ev.statement(items[i], row, true);
+                      } catch (const StatementError& e) {
+                        std::memset(row, 0, bytes);
+                        failures[w].push_back({std::uint32_t(i), e.error});
+                      }
+                    }
+                    vk.store_fence();
+                  });
+  std::vector<std::vector<fm::Error>> warnings(workers);
+  for (std::size_t w = 0; w < workers; ++w)
+    if (evals[w]) warnings[w] = std::move(evals[w]->warnings);
   BatchResult r;
   for (auto& f : failures) r.failures.insert(r.failures.end(), f.begin(), f.end());
   std::sort(r.failures.begin(), r.failures.end(),
             [](const Failure& a, const Failure& b) { return a.statement < b.statement; });
+  // A definition encoded both as its own row and as a dependency warns once.
   for (auto& w : warnings) r.warning_list.insert(r.warning_list.end(), w.begin(), w.end());
+  auto key = [](const fm::Error& e) { return std::tie(e.file, e.line, e.column, e.message); };
+  std::sort(r.warning_list.begin(), r.warning_list.end(),
+            [&](const fm::Error& a, const fm::Error& b) { return key(a) < key(b); });
+  r.warning_list.erase(std::unique(r.warning_list.begin(), r.warning_list.end(),
+                                   [&](const fm::Error& a, const fm::Error& b) { return key(a) == key(b); }),
+                       r.warning_list.end());
   r.warnings = r.warning_list.size();
   return r;
 }
@@ -543,22 +758,36 @@ BatchResult Encoder::encode(const std::vector<Located>& items, void* out, int th
 void encode_records(Space& space, const std::uint32_t* roles, const std::uint32_t* fillers, const float* weights,
                     std::size_t n, std::size_t k, void* out, int threads) {
   if (k == 0) throw InvalidArgument("encode_records: each record needs at least one (role, filler) pair");
-  const std::size_t known = space.codebook().size();
+  space.tie_vector();
+  const Codebook::View view = space.codebook().view();
+  const std::size_t known = view.size();
   for (std::size_t i = 0; i < n * k; ++i)
     if (roles[i] >= known || fillers[i] >= known)
       throw InvalidArgument("encode_records: codebook id " + std::to_string(std::max(roles[i], fillers[i])) +
                             " at flat index " + std::to_string(i) + " is unknown (the codebook holds " +
                             std::to_string(known) + " atoms; get ids with Space.atom_ids)");
-  space.tie_vector();
   Encoder enc(std::shared_ptr<Space>(&space, [](Space*) {}), nullptr);
   const std::size_t bytes = space.params().bytes();
   const Scope empty;
-  parallel_for(n, threads, 64, [&](std::size_t lo, std::size_t hi) {
-    Evaluation ev(enc, empty);
-    for (std::size_t i = lo; i < hi; ++i)
-      ev.record(roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
-                static_cast<char*>(out) + i * bytes);
+  const VectorKernels& vk = vector_kernels();
+  std::atomic<std::size_t> overflow{n};
+  std::vector<std::unique_ptr<Evaluation>> evals(resolve_threads(threads));
+  parallel_chunks(n, threads, chunk_rows(n, threads), [&](std::size_t w, std::size_t lo, std::size_t hi) {
+    if (!evals[w]) evals[w] = std::make_unique<Evaluation>(enc, empty);
+    Evaluation& ev = *evals[w];
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (!ev.record(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
+                     static_cast<char*>(out) + i * bytes)) {
+        std::size_t cur = overflow.load();
+        while (i < cur && !overflow.compare_exchange_weak(cur, i)) {
+        }
+      }
+    }
+    vk.store_fence();
   });
+  if (overflow.load() < n)
+    throw InvalidArgument("encode_records: the vector of record " + std::to_string(overflow.load()) +
+                          " overflows float32: its weights are too large");
 }
 
 }  // namespace deltaform::encode

@@ -2,3 +2,4 @@
 #define DF_ISA avx2
 #define DF_ISA_NAME "avx2"
 #include "kernels/kernel_body.hpp"
+#include "kernels/encode_body.hpp"

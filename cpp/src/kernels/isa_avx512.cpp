@@ -2,3 +2,4 @@
 #define DF_ISA avx512
 #define DF_ISA_NAME "avx512"
 #include "kernels/kernel_body.hpp"
+#include "kernels/encode_body.hpp"

@@ -2,3 +2,4 @@
 #define DF_ISA scalar
 #define DF_ISA_NAME "scalar"
 #include "kernels/kernel_body.hpp"
+#include "kernels/encode_body.hpp"

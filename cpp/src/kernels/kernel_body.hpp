@@ -32,6 +32,12 @@ void mul(const float* __restrict a, const float* __restrict b, float* __restrict
   for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
 }
 
+// The n floats at x and at y do not overlap.
+inline bool apart(const float* x, const float* y, size_t n) {
+  const auto u = reinterpret_cast<std::uintptr_t>(x), v = reinterpret_cast<std::uintptr_t>(y);
+  return u + n * sizeof(float) <= v || v + n * sizeof(float) <= u;
+}
+
 void cmul(const float* a, const float* b, float* out, size_t dim, bool conj_b) {
   const float* __restrict ar = a;
   const float* __restrict ai = a + dim;
@@ -39,6 +45,20 @@ void cmul(const float* a, const float* b, float* out, size_t dim, bool conj_b) {
   const float* __restrict bi = b + dim;
   float* __restrict orr = out;
   float* __restrict oi = out + dim;
+  if (apart(out, a, 2 * dim) && apart(out, b, 2 * dim)) {  // the common case: no copy through a buffer
+    if (conj_b) {
+      for (size_t i = 0; i < dim; ++i) {
+        orr[i] = ar[i] * br[i] + ai[i] * bi[i];
+        oi[i] = ai[i] * br[i] - ar[i] * bi[i];
+      }
+    } else {
+      for (size_t i = 0; i < dim; ++i) {
+        orr[i] = ar[i] * br[i] - ai[i] * bi[i];
+        oi[i] = ar[i] * bi[i] + ai[i] * br[i];
+      }
+    }
+    return;
+  }
   // `out` may alias `a` or `b` (in-place bind): compute through a small buffer.
   constexpr size_t B = 256;
   float tr[B], ti[B];
