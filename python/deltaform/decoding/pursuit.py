@@ -43,6 +43,8 @@ __all__ = ["Settings", "RowFit", "explain"]
 
 #: A vector whose unexplained share of energy is at most this is fully explained.
 EXPLAINED = 1e-4
+#: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
+SLOW = 0.75
 _BLOCK_BYTES = 16 << 20  # shortlist vectors of one block of rows: small enough to reuse memory, not page it in afresh
 
 
@@ -214,11 +216,13 @@ def explain(
         if lazy:
             opened = _open_keys(keys, active, rows, sl_codes, sl_sel, N, tag_base, explained, settings.probe_steps)
         # A grouped search sees a term at 1/√(group size) of its strength. A row it stalls, or barely
-        # helps (less than half of what was left explained), searches each key on its own next; a row
+        # helps (less than a quarter of what was left explained), searches each key on its own next
+        # (a split round costs one scan per key, a grouped one a single scan, and each term found
+        # makes the next grouped search clearer); a row
         # whose groups hold one key each has done that already. A stalled split round ends the row.
         stalled = ~grew & ~opened & ~explained
         grouped_row = ~split[rows] & _has_groups(keys, active[rows])
-        slow = unexplained[rows] > 0.5 * before_round
+        slow = unexplained[rows] > SLOW * before_round
         verify = grouped_row & ~explained & (stalled | slow)
         split[rows] = verify | (split[rows] & stalled)
         done[rows] = explained | (stalled & ~verify) | (sl_sel.sum(axis=1) >= max_terms)
@@ -308,25 +312,23 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     for j, b in enumerate(qr.tolist()):  # at most three queries per row
         pool[b, filled[b] : filled[b] + m] = cand[j]
         filled[b] += m
-    # exact similarity of every (active key, pooled candidate) of each row
+    # Exact similarity of every (active key, pooled candidate) of each row. ⟨R ⊛ k⁻¹, F⟩ = ⟨R ⊛ F⁻¹, k⟩, so
+    # each pooled candidate is unbound from its row's residual once and scored under all keys by one product.
     codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
     sims = np.zeros((rows.size, nK, C), dtype=np.float32)
-    bi, ki = np.nonzero(A)
-    unbound = view.unbind(R[rows[bi]], keys.vectors[ki], threads=threads)
     rn = np.linalg.norm(R[rows], axis=1)
     rn[rn == 0] = 1.0
     F, norms = cleanup.real_vectors, cleanup.norms
-    start = np.searchsorted(bi, np.arange(rows.size))
-    stop = np.searchsorted(bi, np.arange(rows.size), side="right")
-    for b in range(rows.size):
-        valid = pool[b] >= 0
-        if not valid.any() or start[b] == stop[b]:
-            continue
-        cb = pool[b][valid]
-        kb = ki[start[b] : stop[b]]
-        s = unbound[start[b] : stop[b]] @ F[cb].T / (rn[b] * np.maximum(norms[cb], 1e-30))[None, :]
-        codes[b, kb[:, None], np.nonzero(valid)[0][None, :]] = kb[:, None] * N + cb[None, :]
-        sims[b, kb[:, None], np.nonzero(valid)[0][None, :]] = s
+    pb, pc = np.nonzero(pool >= 0)
+    step = max(1, _BLOCK_BYTES // (4 * view.width))
+    for lo in range(0, pb.size, step):
+        b, c = pb[lo : lo + step], pc[lo : lo + step]
+        cand = pool[b, c]
+        U = view.unbind(R[rows[b]], F[cand], threads=threads)
+        S = (U @ keys.vectors.T) / (rn[b] * np.maximum(norms[cand], 1e-30))[:, None]     # (pairs, keys)
+        on = A[b]                                                                          # active keys only
+        codes[b, :, c] = np.where(on, np.arange(nK)[None, :] * N + cand[:, None], -1)
+        sims[b, :, c] = np.where(on, S, 0.0)
     return codes.reshape(rows.size, -1), sims.reshape(rows.size, -1)
 
 
