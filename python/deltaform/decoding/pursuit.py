@@ -371,25 +371,21 @@ def _materialise(keys: Keys, cleanup, codes: np.ndarray, N: int, threads) -> np.
     """The shortlist's term vectors, (rows, M, D); invalid slots are zero."""
     view = keys.view
     rows, M = codes.shape
-    out = np.zeros((rows, M, view.width), dtype=np.float32)
     flat_codes = codes.reshape(-1)
-    flat = out.reshape(-1, view.width)
     tag_base = len(keys) * N
     is_term = (flat_codes >= 0) & (flat_codes < tag_base)
-    if is_term.any():
-        c = flat_codes[is_term]
-        key, cand = c // N, c % N
-        F = cleanup.real_vectors
-        plain = key == 0
-        idx = np.nonzero(is_term)[0]
-        if plain.any():
-            flat[idx[plain]] = F[cand[plain]]
-        if (~plain).any():
-            flat[idx[~plain]] = view.bind(F[cand[~plain]], keys.vectors[key[~plain]], threads=threads)
+    # One bind over every slot, written straight into the result (a plain term is bound to the
+    # identity, which leaves it as it is); tags and empty slots are overwritten after.
+    c = np.where(is_term, flat_codes, 0)
+    if N:
+        flat = view.bind(cleanup.real_vectors[c % N], keys.vectors[c // N], threads=threads)
+    else:
+        flat = np.zeros((flat_codes.size, view.width), dtype=np.float32)
+    flat[~is_term] = 0.0
     is_tag = flat_codes >= tag_base
     if is_tag.any():
         flat[is_tag] = keys.tag_vectors[flat_codes[is_tag] - tag_base]
-    return out
+    return flat.reshape(rows, M, view.width)
 
 
 def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: np.ndarray) -> None:
