@@ -305,6 +305,7 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
             q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
         q_rows.append(has)
     qr = np.concatenate(q_rows)
+    m = min(N, (3 * m) // int(np.bincount(qr).max()))  # a row asking fewer queries takes deeper lists
     cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
     C = 3 * m
     pool = np.full((rows.size, C), -1, dtype=np.int64)
@@ -312,6 +313,8 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     for j, b in enumerate(qr.tolist()):  # at most three queries per row
         pool[b, filled[b] : filled[b] + m] = cand[j]
         filled[b] += m
+    C = int(filled.max(initial=1))  # most rows ask one query (see above): the rest is padding
+    pool = pool[:, :C]
     # Exact similarity of every (active key, pooled candidate) of each row. ⟨R ⊛ k⁻¹, F⟩ = ⟨R ⊛ F⁻¹, k⟩, so
     # each pooled candidate is unbound from its row's residual once and scored under all keys by one product.
     codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
