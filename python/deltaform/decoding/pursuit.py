@@ -305,7 +305,8 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
             q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
         q_rows.append(has)
     qr = np.concatenate(q_rows)
-    m = min(N, (3 * m) // int(np.bincount(qr).max()))  # a row asking fewer queries takes deeper lists
+    if (A.sum(axis=1) > 1).any():  # a row asking fewer queries takes deeper lists (not worth it for plain rows)
+        m = min(N, (3 * m) // int(np.bincount(qr).max()))
     cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
     C = 3 * m
     pool = np.full((rows.size, C), -1, dtype=np.int64)
@@ -380,7 +381,9 @@ def _materialise(keys: Keys, cleanup, codes: np.ndarray, N: int, threads) -> np.
     # One bind over every slot, written straight into the result (a plain term is bound to the
     # identity, which leaves it as it is); tags and empty slots are overwritten after.
     c = np.where(is_term, flat_codes, 0)
-    if N:
+    if N and (c < N).all():  # plain terms only: a gather is enough
+        flat = cleanup.real_vectors[c]
+    elif N:
         flat = view.bind(cleanup.real_vectors[c % N], keys.vectors[c // N], threads=threads)
     else:
         flat = np.zeros((flat_codes.size, view.width), dtype=np.float32)
