@@ -351,14 +351,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--algebras", nargs="+", default=["fhrr", "map", "bsc"])
     p.add_argument("--dims", type=int, nargs="+", default=[256, 1024, 4096])
-    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     p.add_argument("--structures", nargs="+", default=["flat", "records", "flows"])
     p.add_argument("--trials", type=int, default=100)
-    p.add_argument("--trials-4096", type=int, default=25, help="trials per K at dim 4096 and above (cost)")
+    p.add_argument("--trials-4096", type=int, default=25,
+                   help="trials per K at dim 4096 and above or 100 000 candidates and above (cost)")
     p.add_argument("--no-speed", action="store_true")
     p.add_argument("--speed-trials", type=int, default=1000, help="formulas per speed measurement")
     p.add_argument("--speed-only", action="store_true")
     p.add_argument("--quick", action="store_true", help="fhrr, dim 256, 1000 candidates, 25 trials")
+    p.add_argument("--summarise", action="store_true", help="only redraw the plots and table from the stored results")
     args = p.parse_args()
     if args.quick:
         args.algebras, args.dims, args.sizes, args.trials = ["fhrr"], [256], [1000], 25
@@ -367,6 +369,10 @@ def main() -> None:
 
     store = os.path.join(RESULTS, "decode_capacity.json")
     results = json.load(open(store)) if os.path.exists(store) else {}
+    if args.summarise:
+        plot(results, os.path.join(RESULTS, "decode_capacity"))
+        print(table(results))
+        return
     if not args.speed_only:
         for algebra in args.algebras:
             for dim in args.dims:
@@ -375,7 +381,7 @@ def main() -> None:
                     cleanup = Cleanup(space, [f"c{i}" for i in range(n)])
                     th = theory(algebra, dim, n)
                     for kind in args.structures:
-                        trials = args.trials if dim < 4096 else min(args.trials, args.trials_4096)
+                        trials = args.trials if dim < 4096 and n < 100_000 else min(args.trials, args.trials_4096)
                         t = time.perf_counter()
                         with threadpool_limits(1, "blas"):
                             one = capacity(one_shot_ok, space, cleanup, kind, n, trials, max(2, th["whole"] // 2),

@@ -45,7 +45,7 @@ __all__ = ["Settings", "RowFit", "explain"]
 EXPLAINED = 1e-4
 #: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
 SLOW = 0.75
-_BLOCK_BYTES = 16 << 20  # shortlist vectors of one block of rows: small enough to reuse memory, not page it in afresh
+_BLOCK_BYTES = 64 << 20  # shortlist vectors of one block of rows (smaller blocks cost more pursuit steps)
 
 
 @dataclass(frozen=True)
