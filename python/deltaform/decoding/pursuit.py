@@ -43,7 +43,9 @@ __all__ = ["Settings", "RowFit", "explain"]
 
 #: A vector whose unexplained share of energy is at most this is fully explained.
 EXPLAINED = 1e-4
-_BLOCK_BYTES = 128 << 20  # working set of one block of shortlist vectors
+#: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
+SLOW = 0.75
+_BLOCK_BYTES = 64 << 20  # shortlist vectors of one block of rows (smaller blocks cost more pursuit steps)
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,9 @@ def explain(
         # 1. Search, grouped (one query per group of keys) or split (one per key).
         n_chosen = int(sel[rows].sum(axis=1).max(initial=0)) if sel.shape[1] else 0
         m = min(settings.per_key + n_chosen, N)  # newcomers keep pace with what was found
-        found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads)
+        chosen_now = np.where(sel[rows], codes[rows], -1) if sel.shape[1] else None
+        found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads,
+                                          chosen_now)
         if T:
             Rr = R[rows]
             rn = np.linalg.norm(Rr, axis=1)
@@ -212,11 +216,13 @@ def explain(
         if lazy:
             opened = _open_keys(keys, active, rows, sl_codes, sl_sel, N, tag_base, explained, settings.probe_steps)
         # A grouped search sees a term at 1/√(group size) of its strength. A row it stalls, or barely
-        # helps (less than half of what was left explained), searches each key on its own next; a row
+        # helps (less than a quarter of what was left explained), searches each key on its own next
+        # (a split round costs one scan per key, a grouped one a single scan, and each term found
+        # makes the next grouped search clearer); a row
         # whose groups hold one key each has done that already. A stalled split round ends the row.
         stalled = ~grew & ~opened & ~explained
         grouped_row = ~split[rows] & _has_groups(keys, active[rows])
-        slow = unexplained[rows] > 0.5 * before_round
+        slow = unexplained[rows] > SLOW * before_round
         verify = grouped_row & ~explained & (stalled | slow)
         split[rows] = verify | (split[rows] & stalled)
         done[rows] = explained | (stalled & ~verify) | (sl_sel.sum(axis=1) >= max_terms)
@@ -241,7 +247,7 @@ def explain(
     return out
 
 
-def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads):
+def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chosen=None):
     """Candidate terms for each row: ``(codes, sims)``, one row of the batch per row of ``rows``."""
     N, nK = len(cleanup), len(keys)
     width = nK * (m if split.all() else 3 * m)
@@ -252,13 +258,14 @@ def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads):
     for use_split, search in ((True, _search_split), (False, _search_grouped)):
         part = np.nonzero(split == use_split)[0]
         if part.size:
-            c, s = search(keys, cleanup, R, rows[part], active, m, excl, threads)
+            c, s = search(keys, cleanup, R, rows[part], active, m, excl, threads,
+                          None if chosen is None else chosen[part])
             codes[part, : c.shape[1]] = c
             sims[part, : s.shape[1]] = s
     return codes, sims
 
 
-def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads):
+def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None):
     """Every (row, key) pair searched on its own: the query is the residual unbound by the key."""
     view, N, nK = keys.view, len(cleanup), len(keys)
     codes = np.full((rows.size, nK * m), -1, dtype=np.int64)
@@ -273,15 +280,21 @@ def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads):
     return codes, sims
 
 
-def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads):
+def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None):
     """One query per group of keys (plain, roles, flow positions): the residual bound to the sum of the
     group's inverse keys, which is the sum of the residual unbound by each. Each candidate found is
     then scored exactly under every active key of its row."""
     view, N, nK = keys.view, len(cleanup), len(keys)
     A = active[rows]
+    # The identity joins the role group of a row that has no plain term yet: one clean-up scan
+    # instead of two (the scan is most of a round's cost), at 1/√(roles+1) instead of 1/√roles of a
+    # role term's strength. A plain term found later gets its own query again.
+    group_of = np.broadcast_to(keys.groups, A.shape).copy()
+    merge = A[:, 0] & (A & (keys.groups == 1)[None, :]).any(axis=1) & ~_has_plain(chosen, nK, N, rows.size)
+    group_of[merge, 0] = 1
     q_rows, q_vecs = [], []
     for g in range(3):
-        mask = A & (keys.groups == g)[None, :]
+        mask = A & (group_of == g)
         has = np.nonzero(mask.any(axis=1))[0]
         if not has.size:
             continue
@@ -292,6 +305,8 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads):
             q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
         q_rows.append(has)
     qr = np.concatenate(q_rows)
+    if (A.sum(axis=1) > 1).any():  # a row asking fewer queries takes deeper lists (not worth it for plain rows)
+        m = min(N, (3 * m) // int(np.bincount(qr).max()))
     cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
     C = 3 * m
     pool = np.full((rows.size, C), -1, dtype=np.int64)
@@ -299,34 +314,41 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads):
     for j, b in enumerate(qr.tolist()):  # at most three queries per row
         pool[b, filled[b] : filled[b] + m] = cand[j]
         filled[b] += m
-    # exact similarity of every (active key, pooled candidate) of each row
+    C = int(filled.max(initial=1))  # most rows ask one query (see above): the rest is padding
+    pool = pool[:, :C]
+    # Exact similarity of every (active key, pooled candidate) of each row. ⟨R ⊛ k⁻¹, F⟩ = ⟨R ⊛ F⁻¹, k⟩, so
+    # each pooled candidate is unbound from its row's residual once and scored under all keys by one product.
     codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
     sims = np.zeros((rows.size, nK, C), dtype=np.float32)
-    bi, ki = np.nonzero(A)
-    unbound = view.unbind(R[rows[bi]], keys.vectors[ki], threads=threads)
     rn = np.linalg.norm(R[rows], axis=1)
     rn[rn == 0] = 1.0
     F, norms = cleanup.real_vectors, cleanup.norms
-    start = np.searchsorted(bi, np.arange(rows.size))
-    stop = np.searchsorted(bi, np.arange(rows.size), side="right")
-    for b in range(rows.size):
-        valid = pool[b] >= 0
-        if not valid.any() or start[b] == stop[b]:
-            continue
-        cb = pool[b][valid]
-        kb = ki[start[b] : stop[b]]
-        s = unbound[start[b] : stop[b]] @ F[cb].T / (rn[b] * np.maximum(norms[cb], 1e-30))[None, :]
-        codes[b, kb[:, None], np.nonzero(valid)[0][None, :]] = kb[:, None] * N + cb[None, :]
-        sims[b, kb[:, None], np.nonzero(valid)[0][None, :]] = s
+    pb, pc = np.nonzero(pool >= 0)
+    step = max(1, _BLOCK_BYTES // (4 * view.width))
+    for lo in range(0, pb.size, step):
+        b, c = pb[lo : lo + step], pc[lo : lo + step]
+        cand = pool[b, c]
+        U = view.unbind(R[rows[b]], F[cand], threads=threads)
+        S = (U @ keys.vectors.T) / (rn[b] * np.maximum(norms[cand], 1e-30))[:, None]     # (pairs, keys)
+        on = A[b]                                                                          # active keys only
+        codes[b, :, c] = np.where(on, np.arange(nK)[None, :] * N + cand[:, None], -1)
+        sims[b, :, c] = np.where(on, S, 0.0)
     return codes.reshape(rows.size, -1), sims.reshape(rows.size, -1)
+
+
+def _has_plain(chosen, nK: int, N: int, n_rows: int) -> np.ndarray:
+    """Rows whose chosen terms include a plain one (key 0: codes below N)."""
+    if chosen is None or chosen.shape[1] == 0 or N == 0:
+        return np.zeros(n_rows, dtype=bool)
+    return ((chosen >= 0) & (chosen < N)).any(axis=1)
 
 
 def _has_groups(keys: Keys, active: np.ndarray) -> np.ndarray:
     """Rows with a group of more than one active key (where a grouped search differs from a split one)."""
-    out = np.zeros(active.shape[0], dtype=bool)
-    for g in (1, 2):
-        out |= (active & (keys.groups == g)[None, :]).sum(axis=1) > 1
-    return out
+    out = (active & (keys.groups == 2)[None, :]).sum(axis=1) > 1
+    roles = (active & (keys.groups == 1)[None, :]).sum(axis=1)
+    # the identity may share the role group's query (see _search_grouped)
+    return out | (roles + (roles > 0) * active[:, 0] > 1)
 
 
 def _compact(codes: np.ndarray, sel: np.ndarray, w: np.ndarray):
@@ -353,25 +375,23 @@ def _materialise(keys: Keys, cleanup, codes: np.ndarray, N: int, threads) -> np.
     """The shortlist's term vectors, (rows, M, D); invalid slots are zero."""
     view = keys.view
     rows, M = codes.shape
-    out = np.zeros((rows, M, view.width), dtype=np.float32)
     flat_codes = codes.reshape(-1)
-    flat = out.reshape(-1, view.width)
     tag_base = len(keys) * N
     is_term = (flat_codes >= 0) & (flat_codes < tag_base)
-    if is_term.any():
-        c = flat_codes[is_term]
-        key, cand = c // N, c % N
-        F = cleanup.real_vectors
-        plain = key == 0
-        idx = np.nonzero(is_term)[0]
-        if plain.any():
-            flat[idx[plain]] = F[cand[plain]]
-        if (~plain).any():
-            flat[idx[~plain]] = view.bind(F[cand[~plain]], keys.vectors[key[~plain]], threads=threads)
+    # One bind over every slot, written straight into the result (a plain term is bound to the
+    # identity, which leaves it as it is); tags and empty slots are overwritten after.
+    c = np.where(is_term, flat_codes, 0)
+    if N and (c < N).all():  # plain terms only: a gather is enough
+        flat = cleanup.real_vectors[c]
+    elif N:
+        flat = view.bind(cleanup.real_vectors[c % N], keys.vectors[c // N], threads=threads)
+    else:
+        flat = np.zeros((flat_codes.size, view.width), dtype=np.float32)
+    flat[~is_term] = 0.0
     is_tag = flat_codes >= tag_base
     if is_tag.any():
         flat[is_tag] = keys.tag_vectors[flat_codes[is_tag] - tag_base]
-    return out
+    return flat.reshape(rows, M, view.width)
 
 
 def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: np.ndarray) -> None:
