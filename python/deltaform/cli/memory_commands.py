@@ -73,7 +73,8 @@ def add_command(
 @app.command("recall")
 def recall_command(
     memory: Path = MemoryArgument,
-    query: str = typer.Argument(..., help="A formula, or a Δ-address."),
+    query: str = typer.Argument(..., help="A formula, a Δ-address, or (with --text) a scene in plain words."),
+    text: bool = typer.Option(False, "--text", help="QUERY is plain text: recall the core that `extract` finds in it."),
     k: int = typer.Option(10, "-k", help="How many results."),
     ef: Optional[int] = typer.Option(None, "--ef", help="hnswlib search breadth (larger: better recall, slower)."),
     exact: Optional[bool] = typer.Option(None, "--exact/--index", help="Force exact or index search."),
@@ -84,12 +85,18 @@ def recall_command(
 ) -> None:
     """The K stored formulas most similar to QUERY."""
     mem = _open(memory)
+    filters = dict(ef=ef, exact=exact, schema=schema or None, source=source, atoms=atom or None)
     try:
-        hits = mem.recall(query, k=k, ef=ef, exact=exact, schema=schema or None, source=source, atoms=atom or None)
+        if text:
+            hits = mem.recall_text(query, k=k, **filters)
+        else:
+            hits = mem.recall(query, k=k, **filters)
     except UnknownAddressError as e:
         fail(str(e))
     except (IngestError, ValueError) as e:
         fail(str(e))
+    except ImportError as e:
+        fail(f"--text needs the text extra: pip install 'deltaform[text]' ({e})")
     for h in hits:
         if as_json:
             console.print(json.dumps({"address": h.address, "similarity": h.similarity, "formula": h.formula,
