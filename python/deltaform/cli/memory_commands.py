@@ -111,6 +111,7 @@ def show_command(
     address: str = typer.Argument(..., help="A Δ-address (Δ12 or @12) or a glyph."),
     history: bool = typer.Option(False, "--history", help="Every version, oldest first."),
     as_json: bool = typer.Option(False, "--json", help="As JSON."),
+    tree: Optional[Path] = typer.Option(None, "--tree", help="Also draw the formula's tree to this .png/.svg file."),
 ) -> None:
     """What is stored at ADDRESS: formula, scene, atoms, references, source."""
     mem = _open(memory)
@@ -118,6 +119,14 @@ def show_command(
         entries = mem.history(address) if history else [mem.get(address)]
     except UnknownAddressError as e:
         fail(str(e))
+    if tree is not None:
+        from deltaform.thinking.graph import show_tree
+
+        try:
+            show_tree(entries[-1].expr, tree)
+        except ImportError as e:
+            fail(f"drawing needs the pictures extra: pip install 'deltaform[pictures]' ({e})")
+        console.print(f"tree of {address} → {tree}", markup=False)
     for e in entries:
         if as_json:
             console.print(json.dumps(e.to_json(), ensure_ascii=False), markup=False, soft_wrap=True)
