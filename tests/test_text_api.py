@@ -124,3 +124,13 @@ def test_cli_functions():
     assert cli_extract("Вода и боль.").endswith("= Вода и боль.")
     assert cli_split("жартишинавспышка").splitlines()[0] == "жар + тишина + вспышка"
     assert len(cli_render(Atom("вода"), "ru", n=3).splitlines()) == 3
+
+
+def test_layers_read_as_a_compound_subject_take_a_plural_verb() -> None:
+    from deltaform.text import render
+
+    ru = render("образ: вода + эмоция: боль → покой", "ru", n=5)
+    assert not any("переходит в" in s or "становится покоем" in s for s in ru), ru
+    assert any("переходят в" in s or "становятся покоем" in s for s in ru), ru
+    en = render("image: water + emotion: pain → calm", "en", n=5)
+    assert not any("passes into" in s or "pain fades" in s for s in en), en

@@ -84,6 +84,8 @@ class Realiser:
     def number(self, item: Item) -> str:
         if isinstance(item, Group):
             return "plur" if len(item.items) > 1 else self.number(item.items[0])
+        if isinstance(item, Layered):  # read as its fillers joined by "and"
+            return "plur" if len(item.layers) > 1 else self.number(item.layers[0][2])
         if isinstance(item, Concept) and not item.quoted and E.noun_kind(item.text) == "noun":
             head = E.head_word(item.text)
             lem = E.lemma(head.lower(), "NOUN")
