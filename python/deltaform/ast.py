@@ -35,7 +35,7 @@ from typing import Union
 __all__ = [
     "Atom", "Var", "Ref", "Glyph", "SchemaCall", "Layer", "Inverse", "Weight",
     "Bind", "Bundle", "Flow", "Definition", "Anonymous", "Schema",
-    "Expr", "Statement", "Node", "to_text", "normalize_name", "walk",
+    "Expr", "Statement", "Node", "to_text", "definition_text", "normalize_name", "walk", "children", "with_children",
 ]
 
 
@@ -270,14 +270,19 @@ def _expr(node: Expr) -> str:
     raise TypeError(f"not a formula node: {node!r}")
 
 
+def definition_text(target: str, params: tuple[str, ...], expr_text: str, scene: str | None) -> str:
+    """A definition's canonical text from its parts, the expression already printed."""
+    head = target + (f"({', '.join(params)})" if params else "")
+    text = f"{head} = {expr_text}"
+    return text + (f" = {scene}" if scene is not None else "")
+
+
 def to_text(node: Node) -> str:
     """The canonical text of a node (see FORMULA.md, "Canonical form")."""
     if isinstance(node, Schema):
         return f"schema {node.name}({', '.join(node.roles)})"
     if isinstance(node, Definition):
-        head = node.target + (f"({', '.join(node.params)})" if node.params else "")
-        text = f"{head} = {_expr(node.expr)}"
-        return text + (f" = {node.scene}" if node.scene is not None else "")
+        return definition_text(node.target, node.params, _expr(node.expr), node.scene)
     if isinstance(node, Anonymous):
         text = _expr(node.expr)
         # Parentheses keep the text from reading as another kind of statement:
@@ -288,23 +293,48 @@ def to_text(node: Node) -> str:
     return _expr(node)
 
 
+def with_children(node: Expr, children: tuple) -> Expr:
+    """The same node over new children (in the order :func:`walk` visits them)."""
+    if isinstance(node, Ref):
+        return Ref(node.address, tuple(children))
+    if isinstance(node, SchemaCall):
+        return SchemaCall(node.schema, tuple(children))
+    if isinstance(node, Layer):
+        return Layer(node.role, children[0])
+    if isinstance(node, Inverse):
+        return Inverse(children[0])
+    if isinstance(node, Weight):
+        return Weight(node.weight, children[0])
+    if isinstance(node, Bind):
+        return Bind(tuple(children))
+    if isinstance(node, Bundle):
+        return Bundle(tuple(children), node.signs)
+    if isinstance(node, Flow):
+        return Flow(tuple(children))
+    return node
+
+
+def children(node: Node) -> tuple:
+    """The direct children of a node, in source order."""
+    if isinstance(node, (Ref, SchemaCall)):
+        return tuple(node.args)
+    if isinstance(node, Layer):
+        return (node.filler,)
+    if isinstance(node, (Inverse, Weight)):
+        return (node.expr,)
+    if isinstance(node, Bind):
+        return tuple(node.factors)
+    if isinstance(node, Bundle):
+        return tuple(node.terms)
+    if isinstance(node, Flow):
+        return tuple(node.steps)
+    if isinstance(node, (Definition, Anonymous)):
+        return (node.expr,)
+    return ()
+
+
 def walk(node: Node):
     """Yields the node and every node below it, depth first."""
     yield node
-    children: tuple = ()
-    if isinstance(node, (Ref, SchemaCall)):
-        children = node.args
-    elif isinstance(node, Layer):
-        children = (node.filler,)
-    elif isinstance(node, (Inverse, Weight)):
-        children = (node.expr,)
-    elif isinstance(node, Bind):
-        children = node.factors
-    elif isinstance(node, Bundle):
-        children = node.terms
-    elif isinstance(node, Flow):
-        children = node.steps
-    elif isinstance(node, (Definition, Anonymous)):
-        children = (node.expr,)
-    for child in children:
+    for child in children(node):
         yield from walk(child)

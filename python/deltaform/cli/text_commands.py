@@ -18,6 +18,14 @@ def _text_side():
     return cli
 
 
+def _show(command: str, *args, **kwargs) -> None:
+    """Runs one of the text side's printable commands; its ValueError becomes exit code 1."""
+    try:
+        console.print(getattr(_text_side(), command)(*args, **kwargs), markup=False, soft_wrap=True)
+    except ValueError as e:
+        fail(str(e), code=1)
+
+
 @app.command("extract")
 def extract_command(
     text: str = typer.Argument(..., help="A scene, or the path of a text file."),
@@ -25,10 +33,7 @@ def extract_command(
     max_atoms: int = typer.Option(8, "--max-atoms", help="At most this many concepts."),
 ) -> None:
     """The core of a scene as a formula: `formula = scene`."""
-    try:
-        console.print(_text_side().cli_extract(text, lang, max_atoms=max_atoms), markup=False, soft_wrap=True)
-    except ValueError as e:
-        fail(str(e), code=1)
+    _show("cli_extract", text, lang, max_atoms=max_atoms)
 
 
 @app.command("split")
@@ -38,10 +43,7 @@ def split_command(
     n: int = typer.Option(5, "-n", help="Alternatives to list."),
 ) -> None:
     """Split a fused word into atoms: the best split as a formula, then ranked alternatives."""
-    try:
-        console.print(_text_side().cli_split(word, lang, n=n), markup=False, soft_wrap=True)
-    except ValueError as e:
-        fail(str(e), code=1)
+    _show("cli_split", word, lang, n=n)
 
 
 @app.command("render")
@@ -52,7 +54,4 @@ def render_command(
     seed: int = typer.Option(0, "--seed", help="Seed for the choice of phrasings."),
 ) -> None:
     """Several different phrasings of the scene a formula holds."""
-    try:
-        console.print(_text_side().cli_render(formula, lang, n=n, seed=seed), markup=False, soft_wrap=True)
-    except ValueError as e:
-        fail(str(e), code=1)
+    _show("cli_render", formula, lang, n=n, seed=seed)

@@ -139,19 +139,7 @@ class Decoded:
 
 def child_paths(node: ast.Expr) -> tuple:
     """The children of a node, in the order paths count them."""
-    if isinstance(node, (ast.Ref, ast.SchemaCall)):
-        return tuple(node.args)
-    if isinstance(node, ast.Layer):
-        return (node.filler,)
-    if isinstance(node, (ast.Inverse, ast.Weight)):
-        return (node.expr,)
-    if isinstance(node, ast.Bind):
-        return tuple(node.factors)
-    if isinstance(node, ast.Bundle):
-        return tuple(node.terms)
-    if isinstance(node, ast.Flow):
-        return tuple(node.steps)
-    return ()
+    return ast.children(node)
 
 
 def node_at(node: ast.Expr, path: Path) -> ast.Expr:
@@ -168,23 +156,7 @@ def _annotate(node: ast.Expr, path: Path, conf: Mapping[Path, float], digits: in
         return ast.Atom(ast.to_text(node) + mark)
     kids = child_paths(node)
     new = tuple(_annotate(k, path + (i,), conf, digits) for i, k in enumerate(kids))
-    if isinstance(node, ast.Ref):
-        return ast.Ref(node.address, new)
-    if isinstance(node, ast.SchemaCall):
-        return ast.SchemaCall(node.schema, new)
-    if isinstance(node, ast.Layer):
-        return ast.Layer(node.role, new[0])
-    if isinstance(node, ast.Inverse):
-        return ast.Inverse(new[0])
-    if isinstance(node, ast.Weight):
-        return ast.Weight(node.weight, new[0])
-    if isinstance(node, ast.Bind):
-        return ast.Bind(new)
-    if isinstance(node, ast.Bundle):
-        return ast.Bundle(new, node.signs)
-    if isinstance(node, ast.Flow):
-        return ast.Flow(new)
-    return node
+    return ast.with_children(node, new)
 
 
 def _inline(node: ast.Expr, refs: Mapping[str, Decoded]) -> ast.Expr:
@@ -198,20 +170,4 @@ def _inline(node: ast.Expr, refs: Mapping[str, Decoded]) -> ast.Expr:
     if not kids:
         return node
     new = tuple(_inline(k, refs) for k in kids)
-    if isinstance(node, ast.Ref):
-        return ast.Ref(node.address, new)
-    if isinstance(node, ast.SchemaCall):
-        return ast.SchemaCall(node.schema, new)
-    if isinstance(node, ast.Layer):
-        return ast.Layer(node.role, new[0])
-    if isinstance(node, ast.Inverse):
-        return ast.Inverse(new[0])
-    if isinstance(node, ast.Weight):
-        return ast.Weight(node.weight, new[0])
-    if isinstance(node, ast.Bind):
-        return ast.Bind(new)
-    if isinstance(node, ast.Bundle):
-        return ast.Bundle(new, node.signs)
-    if isinstance(node, ast.Flow):
-        return ast.Flow(new)
-    return node
+    return ast.with_children(node, new)

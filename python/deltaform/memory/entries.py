@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from deltaform.ast import definition_text  # the printer's one rule for a definition's text
 from deltaform.memory.records import Facts
 
 __all__ = ["Entry", "Hit", "entry_from_row", "definition_text"]
-
-
-def definition_text(address: str, params: tuple[str, ...], expr: str, scene: str | None) -> str:
-    """The canonical statement text ``Δ12 = expr = scene`` (the same as ast.to_text of the Definition)."""
-    head = address + (f"({', '.join(params)})" if params else "")
-    text = f"{head} = {expr}"
-    return text + (f" = {scene}" if scene is not None else "")
 
 
 @dataclass(frozen=True)
