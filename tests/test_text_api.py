@@ -24,8 +24,9 @@ def test_import_is_lazy():
 
 
 def test_extract_outline_scene_ru():
-    f = extract("Вода и боль переходят в плавную память.")
-    text = to_text(f)
+    # the outline's own example: the scene says a passage, so the core is a flow
+    assert to_text(extract("Вода и боль переходят в плавную память.")) == "вода + боль → плавная память"
+    text = to_text(extract("Вода и боль переходят в плавную память.", with_flows=False))
     for atom in ("вода", "боль", "плавная память"):
         assert atom in text
     assert "эмоция: боль" in text

@@ -52,6 +52,8 @@ def render_command(
     n: int = typer.Option(5, "-n", help="How many phrasings."),
     lang: str = typer.Option("ru", "--lang", help="ru or en."),
     seed: int = typer.Option(0, "--seed", help="Seed for the choice of phrasings."),
+    neighbours: bool = typer.Option(False, "--neighbours", help="Let some phrasings set near neighbours of atoms "
+                                    "beside them (navec for ru, WordLlama for en; needs the grounding extra)."),
 ) -> None:
     """Several different phrasings of the scene a formula holds."""
-    _show("cli_render", formula, lang, n=n, seed=seed)
+    _show("cli_render", formula, lang, n=n, seed=seed, neighbours=neighbours or None)

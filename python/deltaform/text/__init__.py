@@ -6,7 +6,9 @@ use, so importing this package is cheap. Needs the ``text`` extra:
 
 - :func:`extract` — a scene's core concepts as a formula (§9.6.1)
 - :func:`split_fused` — a fused word split into atoms (§9.2.4)
-- :func:`render` — several phrasings of a formula (§9.5.1–9.5.2)
+- :func:`flows` — the transitions a scene says, as stages (вода → лёд)
+- :func:`render` — several phrasings of a formula (§9.5.1–9.5.2), optionally with
+  near neighbours of atoms from a grounding (:class:`Neighbours`)
 - :func:`detect_language` — ``"ru"`` or ``"en"``
 - :func:`cli_extract`, :func:`cli_split`, :func:`cli_render` — printable results for the CLI
 """
@@ -21,6 +23,8 @@ from ._lang import detect_language
 _LAZY = {
     "extract": ".extract",
     "concepts": ".extract",
+    "flows": ".extract",
+    "Neighbours": ".neighbours",
     "Concept": ".extract",
     "split_fused": ".split",
     "Split": ".split",

@@ -19,6 +19,7 @@ class Candidate:
     count: int = 1
     intensity: float | None = None   # explicit density said in words (сильный, faint)
     extra: dict = field(default_factory=dict)
+    end: int = -1            # index after the last word of the first mention (its span: first..end)
 
     def merge(self, other: "Candidate") -> None:
         self.count += other.count

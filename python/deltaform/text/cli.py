@@ -38,7 +38,8 @@ def cli_split(word: str, lang: str | None = None, n: int = 5) -> str:
     return "\n".join(lines)
 
 
-def cli_render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: Any = None) -> str:
-    """n phrasings, one a line."""
+def cli_render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: Any = None,
+               neighbours: Any = None) -> str:
+    """n phrasings, one a line (``neighbours`` as in :func:`render`)."""
     from .render import render
-    return "\n".join(render(formula, lang, n=n, seed=seed, resolver=resolver))
+    return "\n".join(render(formula, lang, n=n, seed=seed, resolver=resolver, neighbours=neighbours))

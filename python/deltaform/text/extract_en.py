@@ -26,13 +26,19 @@ def _intensity_at(low: list[str], i: int) -> tuple[float, int] | None:
 
 
 def candidates(text: str) -> list[Candidate]:
-    words = E.tokens(text)
+    return candidates_of(E.tokens(text))
+
+
+def candidates_of(words: list[str]) -> list[Candidate]:
+    """Candidates of a tokenised text; each knows its span (first, end) in ``words``."""
     low = [w.lower().replace("’", "'") for w in words]
     tags = E.tag(words)
     out: list[Candidate] = []
     i = 0
     pending: float | None = None
     while i < len(words):
+        if out and out[-1].end < 0:
+            out[-1].end = i          # the last candidate's words end where this step starts
         if tags[i] == "PUNCT":
             pending = None
             i += 1
@@ -94,6 +100,8 @@ def candidates(text: str) -> list[Candidate]:
                 out.append(Candidate(lem, lem, (lem,), layer, "adj", i, intensity=pending))
         pending = None
         i += 1
+    if out and out[-1].end < 0:
+        out[-1].end = len(words)
     return out
 
 

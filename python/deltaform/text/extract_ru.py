@@ -10,6 +10,8 @@ from .candidates import ACTION, EMOTION, IMAGE, Candidate
 
 _WORD = re.compile(r"^[А-Яа-яЁё][А-Яа-яЁё\-]*$")
 _VERBAL_NOUN = re.compile(r"(ание|ение|яние|тие|ание)$")
+# nouns that frame another one rather than head a phrase with it: уступает место уверенности
+_FRAME_NOUNS = frozenset({"место", "смена"})
 _SKIP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "NUMR", "PRED", "Apro"})
 
 
@@ -58,7 +60,11 @@ def _match_intensity(words: list[str], i: int) -> tuple[float, int] | None:
 
 
 def candidates(text: str) -> list[Candidate]:
-    words = tokens(text)
+    return candidates_of(tokens(text))
+
+
+def candidates_of(words: list[str]) -> list[Candidate]:
+    """Candidates of a tokenised text; each knows its span (first, end) in ``words``."""
     out: list[Candidate] = []
     i = 0
     pending_weight: float | None = None
@@ -77,6 +83,7 @@ def candidates(text: str) -> list[Candidate]:
         if phrase is not None:
             cand, used = phrase
             cand.intensity = pending_weight
+            cand.end = i + used
             pending_weight = None
             out.append(cand)
             i += used
@@ -84,6 +91,7 @@ def candidates(text: str) -> list[Candidate]:
         cand = _single(words, i)
         if cand is not None:
             cand.intensity = pending_weight
+            cand.end = i + 1
             out.append(cand)
             pending_weight = None
         i += 1
@@ -148,11 +156,11 @@ def _noun_phrase(words: list[str], i: int):
 def _bare_noun_with_dependent(words: list[str], i: int):
     """A noun followed by a genitive dependent (шум дождя) as one phrase, or None."""
     best = M.best(words[i])
-    if best.tag.POS != "NOUN" or best.tag.case == "gent" and i > 0:
+    if best.tag.POS != "NOUN" or best.tag.case == "gent" and i > 0 and M.best(words[i - 1]).tag.POS != "PREP":
         return None
     if any(g in best.tag for g in ("Name", "Surn", "Patr", "Abbr")) or _is_stop(best.normal_form):
         return None
-    if best.normal_form in word_set("emotion_ru.txt"):
+    if best.normal_form in word_set("emotion_ru.txt") or best.normal_form in _FRAME_NOUNS:
         return None
     dep = _genitive_dependent(words, i + 1)
     if dep is None:

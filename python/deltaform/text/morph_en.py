@@ -76,6 +76,8 @@ def _choose(w: str, classes: dict, prev: str, prev_w: str, nxt: str) -> str:
         return "ADV"
     if len(has & {"NOUN", "VERB", "ADJ"}) == 1:
         return next(iter(has & {"NOUN", "VERB", "ADJ"}))
+    if nxt == "into" and "VERB" in has:
+        return "VERB"          # turns into, grows into: a verb of passing
     after_det = prev_w in DETERMINERS or prev in ("ADJ",) or prev_w in PREPOSITIONS or prev_w == "'s"
     after_subject = prev_w in SUBJECT_PRONOUNS or prev_w in MODALS or prev == "ADV"
     next_classes = lemmas(nxt) if nxt[:1].isalpha() and not is_stop(nxt) and nxt not in PREPOSITIONS else {}

@@ -88,6 +88,8 @@ def shape(phrase: str) -> PhraseShape:
         return PhraseShape(words, None, (), None, "sing", False, "other")
     head = None
     for i, w in enumerate(words):
+        if i < len(words) - 1 and best(w).tag.POS in MODIFIER_POS:
+            continue        # "ночное небо": ночное may be a noun, but here it is the modifier
         cands = [p for p in parses(w) if p.tag.POS == "NOUN" and p.tag.case == "nomn"]
         if not cands:
             continue

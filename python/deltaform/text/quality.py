@@ -169,3 +169,61 @@ def load_tsv(path: str | Path) -> list[tuple[str, list[str]]]:
         text, items = line.split("\t")
         rows.append((text.strip(), [i.strip() for i in re.split(r"[;+]", items) if i.strip()]))
     return rows
+
+
+# ---- flows ---------------------------------------------------------------------------------
+def load_flows(path: str | Path) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """Rows "scene <tab> a → b → c | d → e" (or "-" for none): scenes with the flows they hold."""
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            text, spec = line.split("\t")
+        except ValueError:
+            raise ValueError(f"{path}:{n}: expected 'scene<TAB>flows'") from None
+        spec = spec.strip()
+        flows = [] if spec == "-" else [tuple(s.strip() for s in f.split("→")) for f in spec.split("|")]
+        if any(len(f) < 2 for f in flows):
+            raise ValueError(f"{path}:{n}: a flow needs at least two stages: {spec!r}")
+        rows.append((text.strip(), flows))
+    return rows
+
+
+def flow_pairs(flows: Iterable[Iterable[str]]) -> list[tuple[str, str]]:
+    """The single passages of flows: a → b → c gives (a, b) and (b, c)."""
+    out = []
+    for f in flows:
+        f = [s.split(" + ") for s in f]       # a stage "вода + боль" passes on from each of its parts
+        out += [(a, b) for x, y in zip(f, f[1:]) for a in x for b in y]
+    return out
+
+
+def flow_hits(gold: Iterable[Iterable[str]], found: Iterable[Iterable[str]], lang: str) -> tuple[int, int, int, int]:
+    """(gold passages found, gold passages, found passages that are gold, found passages).
+
+    A passage matches when both its stages match (a found phrase "холодная вода" names "вода").
+    """
+    g, f = flow_pairs(gold), flow_pairs(found)
+
+    def same(x: tuple[str, str], y: tuple[str, str]) -> bool:
+        return matches(x[0], y[0], lang) and matches(x[1], y[1], lang)
+
+    return (sum(any(same(a, b) for b in f) for a in g), len(g),
+            sum(any(same(a, b) for a in g) for b in f), len(f))
+
+
+def flows_of(expr: Any) -> list[tuple[str, ...]]:
+    """The flows of a formula, each stage as its atoms' names (joined by " + " when several)."""
+    out = []
+    for node in walk(expr):
+        if isinstance(node, Flow):
+            stages = []
+            for s in node.steps:
+                names = [a.name for a in walk(s) if isinstance(a, Atom)]
+                if not names:
+                    break
+                stages.append(" + ".join(names))
+            else:
+                out.append(tuple(stages))
+    return out

@@ -65,6 +65,11 @@ FUSION = [
 ABSENCE = ["There is no {A:0}.", "{A:the} {vanishes|vanish:A}.", "Without {A:0}."]
 JOIN = [", ", "; ", ". ", "; ", ", "]
 
+# a near neighbour beside a concept: "the water, like a river"
+NEIGHBOUR_RATE = 0.5
+NEIGHBOUR_FORMS = ("almost", "like", "nearly", "something like")
+CLOSE = "\u2063"      # where an apposition closes: a comma unless punctuation follows
+
 
 def weight_word(w: float, rng: random.Random) -> str | None:
     if w == 1.0:
@@ -80,6 +85,21 @@ def weight_word(w: float, rng: random.Random) -> str | None:
 class Realiser:
     def __init__(self, rng: random.Random):
         self.rng = rng
+        self.near = None
+
+    def use_neighbours(self, near, rng: random.Random, taken: set[str]) -> None:
+        """Let some concepts of this phrasing bring a near neighbour (``near(atom)`` → words)."""
+        self.near, self.near_rng, self.taken, self.added = near, rng, taken, 0
+
+    def _neighbour(self, c: Concept) -> str | None:
+        """A near neighbour to set beside this concept, or None (at most one a phrasing, half the time)."""
+        if self.near is None or self.added or c.quoted or self.near_rng.random() >= NEIGHBOUR_RATE:
+            return None
+        words = [w for w in self.near(c.text) if w.casefold().replace("ё", "е") not in self.taken]
+        if not words:
+            return None
+        self.added += 1
+        return self.near_rng.choice(words)
 
     def number(self, item: Item) -> str:
         if isinstance(item, Group):
@@ -126,10 +146,16 @@ class Realiser:
             return ("the " if det == "the" else "") + c.text     # the quality itself: "the cold"
         ww = weight_word(c.weight, self.rng)
         body = f"{ww} {c.text}" if ww else c.text
-        plural = self.number(c) == "plur"
+        near = self._neighbour(c)
+        if near is not None:
+            near = f", {self.near_rng.choice(NEIGHBOUR_FORMS)} {self._with_article(near, near, 'a')}{CLOSE}"
+        return self._with_article(c.text, body, det) + (near or "")
+
+    def _with_article(self, noun: str, body: str, det: str) -> str:
+        plural = self.number(Concept(noun)) == "plur"
         if det == "the":
             return "the " + body
-        if det == "a" and not plural and not E.is_mass(c.text) and not E.is_invariant_plural(E.head_word(c.text)):
+        if det == "a" and not plural and not E.is_mass(noun) and not E.is_invariant_plural(E.head_word(noun)):
             return E.indefinite_article(body) + " " + body
         return body
 
@@ -213,5 +239,6 @@ def _cap(text: str) -> str:
 
 
 def finish(text: str) -> str:
+    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?—)]|$))", "", text).replace(CLOSE, ",")
     text = re.sub(r"\s+", " ", text).strip()
     return _cap(text)

@@ -67,6 +67,10 @@ FUSION = [
 ABSENCE = ["Нет {A:gent}.", "{A:nomn} {исчезает|исчезают:A}.", "Без {A:gent}."]
 JOIN = [", ", "; ", ". ", "; ", ", "]
 
+# a near neighbour beside a concept: "вода, почти река", "воды, похожей на реку"
+NEIGHBOUR_RATE = 0.5
+CLOSE = "\u2063"      # where an apposition closes: a comma unless punctuation follows
+
 _PREP_FIX = [
     (re.compile(r"(?<![\w-])([вВ]) (?=[вфВФ][бвгджзйклмнпрстфхцчшщ])"), r"\1о "),
     (re.compile(r"(?<![\w-])([сС]) (?=([сзшжщСЗШЖЩ][бвгджзйклмнпрстфхцчшщ]|льд|мн|вс))"), r"\1о "),
@@ -88,6 +92,21 @@ def weight_word(w: float, rng: random.Random) -> str | None:
 class Realiser:
     def __init__(self, rng: random.Random):
         self.rng = rng
+        self.near = None
+
+    def use_neighbours(self, near, rng: random.Random, taken: set[str]) -> None:
+        """Let some concepts of this phrasing bring a near neighbour (``near(atom)`` → words)."""
+        self.near, self.near_rng, self.taken, self.added = near, rng, taken, 0
+
+    def _neighbour(self, c: Concept) -> str | None:
+        """A near neighbour to set beside this concept, or None (at most one a phrasing, half the time)."""
+        if self.near is None or self.added or c.quoted or self.near_rng.random() >= NEIGHBOUR_RATE:
+            return None
+        words = [w for w in self.near(c.text) if w.casefold().replace("ё", "е") not in self.taken]
+        if not words:
+            return None
+        self.added += 1
+        return self.near_rng.choice(words)
 
     # ---- noun phrases ---------------------------------------------------------------
     def number(self, item: Item) -> str:
@@ -137,11 +156,22 @@ class Realiser:
             ww = weight_word(c.weight, self.rng)
             if ww:
                 text = M.inflect_adjective(ww, c.text, case) + " " + text
+            near = self._neighbour(c)
+            if near is not None:
+                text += self._comparison(c, near, case)
             return text
         if sh.kind == "adj" and len(sh.words) == 1:
             # an adjective stands for its quality: горячий → горячее
             return M._inflect_word(c.text, {"ADJF"}, {"neut", "sing", case})
         return f"«{c.text}»"
+
+    def _comparison(self, c: Concept, near: str, case: str) -> str:
+        """", почти река" / ", похожая на реку" / ", словно река": the neighbour agreeing with the slot."""
+        forms = ["почти", "похожий"] + (["словно", "или даже"] if case in ("nomn", "accs") else [])
+        form = self.near_rng.choice(forms)
+        if form == "похожий":
+            return f", {M.inflect_adjective('похожий', c.text, case)} на {M.inflect_phrase(near, 'accs')}{CLOSE}"
+        return f", {form} {M.inflect_phrase(near, case)}{CLOSE}"
 
     def _named(self, n: Named, case: str) -> str:
         if n.kind == "var":
@@ -237,6 +267,7 @@ def _cap(text: str) -> str:
 
 
 def finish(text: str) -> str:
+    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?—)]|$))", "", text).replace(CLOSE, ",")
     for pattern, repl in _PREP_FIX:
         text = pattern.sub(repl, text)
     text = re.sub(r"\s+", " ", text).strip()

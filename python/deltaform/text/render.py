@@ -13,7 +13,7 @@ _ATTEMPTS_PER_PHRASING = 6
 
 
 def render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: Resolver = None,
-           schemas: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+           schemas: Mapping[str, tuple[str, ...]] | None = None, neighbours: Any = None) -> list[str]:
     """Up to ``n`` different phrasings of the formula, in ``lang`` ("ru" or "en").
 
     ``formula`` is a syntax-tree node from :mod:`deltaform.ast` (an expression or a
@@ -24,6 +24,14 @@ def render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: 
     ``resolver`` (a mapping from address to formula, or a callable returning one,
     or None) and otherwise named ("the scene Δ12"). ``schemas`` adds schema role
     lists to the built-in ``сцена``/``scene`` (объект, напряжение, переход).
+
+    ``neighbours`` brings near neighbours of atoms in a grounding space into some
+    phrasings, beside the atom and never in its place ("вода, почти река", "the
+    water, like a river"): True for the language's default grounding (navec for
+    Russian, WordLlama for English), or a :class:`deltaform.grounding.Grounding`, a
+    grounded ``Space``, embeddings (a source name or word2vec path), or a
+    :class:`deltaform.text.neighbours.Neighbours` with its own filters. None (the
+    default) renders from templates and word order alone.
 
     Deterministic for a fixed ``seed``; different seeds give other orders and words.
     The phrasings are all different; fewer than ``n`` come back only when the
@@ -40,12 +48,21 @@ def render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: 
         from .realize_ru import Realiser
     else:
         from .realize_en import Realiser
+    near = None
+    if neighbours is not None and neighbours is not False:
+        from .neighbours import resolve
+        from .quality import atoms_of, fold
+        near = resolve(neighbours, code)
+        taken = {fold(a) for a in atoms_of(formula)}
     rng = random.Random(f"{seed}")
     offset = rng.randrange(1 << 16)
     out: list[str] = []
     seen: set[str] = set()
     for k in range(n * _ATTEMPTS_PER_PHRASING):
         realiser = Realiser(random.Random(f"{seed}/{k}"))
+        if near is not None:
+            # its own random stream: without neighbours every phrasing stays as it was
+            realiser.use_neighbours(near, random.Random(f"{seed}/{k}/near"), taken)
         text = realiser.sentence(plan, offset + k)
         if text not in seen:
             seen.add(text)
