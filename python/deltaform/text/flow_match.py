@@ -111,7 +111,7 @@ class Matcher:
                 # ", почти река," may be skipped up to its closing comma or past it
                 out.append(close)
                 q = close + 1
-            elif self.g.is_filler(u):
+            elif self.g.is_filler(u) and u.word not in self.g.apposition:
                 q += 1
             else:
                 break
@@ -119,13 +119,13 @@ class Matcher:
         return out
 
     def _apposition_end(self, units: list[Unit], q: int) -> int | None:
-        """The closing comma of an apposition opening at q (", почти река,"), or None."""
+        """Where an apposition opening at q (", почти река,") closes: its comma (or ";", "—"), or None."""
         if units[q].word != "," or q + 1 >= len(units) or not (
                 units[q + 1].word in self.g.apposition or units[q + 1].lemmas & self.g.apposition):
             return None
         for r in range(q + 2, min(len(units), q + 7)):
             if units[r].pos == "PUNCT":
-                return r if units[r].word == "," else None
+                return r if units[r].word in (",", ";", "—") else None
         return None
 
     def match(self, pattern: Sequence[str], units: list[Unit], p: int, prev: str | None = None):
@@ -154,16 +154,25 @@ class Matcher:
                 group = [units[q]]
                 ends = [(q, list(group))]
                 j = q
-                while "=" not in el and j + 2 < len(units) and units[j + 1].word in self.g.conjunctions | {","}:
-                    r = j + 2
-                    while units[j + 1].word != "," and r < len(units) - 1 and units[r].key is None \
+                while "=" not in el:
+                    c = j + 1        # the connector: "и"/"and" or a comma, after an apposition if one follows
+                    if c < len(units) and (close := self._apposition_end(units, c)) is not None:
+                        c = close + 1
+                        if c < len(units) and units[c].word not in self.g.conjunctions:
+                            break
+                    if c + 1 >= len(units) or units[c].word not in self.g.conjunctions | {","}:
+                        break
+                    r = c + 1
+                    while units[c].word != "," and r < len(units) - 1 and units[r].key is None \
                             and self.g.is_filler(units[r]) and not units[r].lemmas & self._lexicon_words:
                         r += 1      # "the fire and the sun", not "огонь, потом река"
                     if not self._element(el, units[r], prev):
                         break
                     group.append(units[r])
+                    joined_by_conjunction = units[c].word != ","
                     j = r
-                    ends.append((j, list(group)))
+                    if joined_by_conjunction:       # "A, B и C" is a list; "In the old house, hope" is not
+                        ends.append((j, list(group)))
                 for e, members in reversed(ends):
                     got = self._match(pattern, k + 1, units, e + 1, {**bound, name: members}, markers, prev)
                     if got is not None:

@@ -28,7 +28,9 @@ from ._resources import zipf
 
 # Cosine of centred unit vectors above which a word counts as a near neighbour, per source kind.
 # Calibrated by reading the neighbours of the corpus atoms (docs/text.md has samples).
-DEFAULT_THRESHOLD = {"ru": 0.45, "en": 0.5}
+DEFAULT_THRESHOLD = {"ru": 0.47, "en": 0.4}
+DEFAULT_MIN_ZIPF = {"ru": 3.0, "en": 3.5}
+MUTUAL_RANK = 5       # the atom must be among the neighbour's own nearest this many words
 _BAD_RU_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr", "Init", "Erro", "Dist", "Slng",
                 "Infr", "Arch", "Fixd")
 
@@ -43,10 +45,10 @@ class Neighbours:
     """
 
     def __init__(self, source: Any = None, lang: str = "ru", threshold: float | None = None,
-                 min_zipf: float = 3.0, k: int = 3, pool: int = 30_000) -> None:
+                 min_zipf: float | None = None, k: int = 2, pool: int = 30_000) -> None:
         self.lang = check_lang(lang)
         self.threshold = DEFAULT_THRESHOLD[self.lang] if threshold is None else float(threshold)
-        self.min_zipf = float(min_zipf)
+        self.min_zipf = DEFAULT_MIN_ZIPF[self.lang] if min_zipf is None else float(min_zipf)
         self.k = int(k)
         self.pool = int(pool)
         self._source = source
@@ -70,7 +72,16 @@ class Neighbours:
         if self._matrix is not None:
             return
         emb = self.embeddings
-        words = [w for w in list(emb.words)[: self.pool] if self._good_word(w)]
+        words = list(emb.words)[: self.pool]
+        # the source lists words most frequent first: cut where they turn rare (a binary search)
+        lo, hi = 0, len(words)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if zipf(words[mid], self.lang) >= self.min_zipf:
+                lo = mid + 1
+            else:
+                hi = mid
+        words = [w for w in words[: lo + 200] if self._good_word(w)]
         rows = emb.lookup(words)
         keep = ~np.isnan(rows).any(axis=1) & (np.abs(rows).sum(axis=1) > 0)
         self._words = [w for w, k in zip(words, keep) if k]
@@ -92,9 +103,10 @@ class Neighbours:
             return (p.tag.POS == "NOUN" and p.normal_form == w and p.score >= 0.3
                     and not any(t in p.tag for t in _BAD_RU_TAGS) and w not in word_set("stop_ru.txt"))
         from . import morph_en as E
-        classes = E.lemmas(w)
+        from ._resources import lemminflect
+        classes = dict(lemminflect().getAllLemmas(w))     # the dictionary's word classes: names have none
         # a noun in its base form, and mostly a noun (not "run", "light" as a verb/adjective first)
-        return ("NOUN" in classes and E.lemma(w, "NOUN") == w and not E.is_stop(w)
+        return ("NOUN" in classes and classes["NOUN"][0] == w and not E.is_stop(w) and not w.endswith("ing")
                 and w not in E.PREPOSITIONS and next(iter(classes)) == "NOUN")
 
     # ---- lookup -------------------------------------------------------------------------
@@ -119,18 +131,25 @@ class Neighbours:
             self._load()
             row = self.embeddings.lookup([key])
             if not np.isnan(row).any() and np.abs(row).sum() > 0:
-                sims = self._matrix @ self._unit(row)[0].astype(np.float32)
+                v = self._unit(row)[0].astype(np.float32)
+                sims = self._matrix @ v
                 order = np.argsort(-sims, kind="stable")[: 40]
                 out = []
                 for i in order:
                     if sims[i] < self.threshold or len(out) >= self.k:
                         break
                     w = self._words[i]
-                    if not _variant(key, w, self.lang):
+                    if not _variant(key, w, self.lang) and self._mutual(i, float(sims[i])):
                         out.append(w)
                 found = tuple(out)
         self._cache[key] = found
         return found
+
+    def _mutual(self, i: int, sim: float) -> bool:
+        """Whether the atom is among the neighbour's own nearest words: hubs and noise fail this
+        (ночь → понедельник is near, but понедельник's nearest are the other weekdays)."""
+        closer = int(np.count_nonzero(self._matrix @ self._matrix[i] > sim)) - 1    # less the word itself
+        return closer < MUTUAL_RANK
 
     __call__ = of
 
@@ -155,6 +174,8 @@ def _variant(atom: str, word: str, lang: str) -> bool:
         shared += 1
     if shared >= 4 or (shared >= 3 and min(len(a), len(w)) <= 5):
         return True          # one stem: вода/водный, river/riverbank
+    if lang == "en" and a[-3:] == w[-3:]:
+        return True          # subword look-alikes of English word vectors: pain/disdain, anxiety/piety
     return difflib.SequenceMatcher(None, a, w).ratio() >= 0.6     # река/речка, snow/snowy
 
 

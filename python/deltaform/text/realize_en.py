@@ -239,6 +239,7 @@ def _cap(text: str) -> str:
 
 
 def finish(text: str) -> str:
-    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?—)]|$))", "", text).replace(CLOSE, ",")
+    # the comma that closes an apposition stays before a dash: "от огня, похожего на пожар, — к реке"
+    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?)]|$))", "", text).replace(CLOSE, ",")
     text = re.sub(r"\s+", " ", text).strip()
     return _cap(text)

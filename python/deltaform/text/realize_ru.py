@@ -74,7 +74,7 @@ CLOSE = "\u2063"      # where an apposition closes: a comma unless punctuation f
 _PREP_FIX = [
     (re.compile(r"(?<![\w-])([вВ]) (?=[вфВФ][бвгджзйклмнпрстфхцчшщ])"), r"\1о "),
     (re.compile(r"(?<![\w-])([сС]) (?=([сзшжщСЗШЖЩ][бвгджзйклмнпрстфхцчшщ]|льд|мн|вс))"), r"\1о "),
-    (re.compile(r"(?<![\w-])([кК]) (?=(мн|вс[её]))"), r"\1о "),
+    (re.compile(r"(?<![\w-])([кК]) (?=(мн|вс[её]|льд))"), r"\1о "),
 ]
 
 
@@ -267,7 +267,8 @@ def _cap(text: str) -> str:
 
 
 def finish(text: str) -> str:
-    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?—)]|$))", "", text).replace(CLOSE, ",")
+    # the comma that closes an apposition stays before a dash: "от огня, похожего на пожар, — к реке"
+    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?)]|$))", "", text).replace(CLOSE, ",")
     for pattern, repl in _PREP_FIX:
         text = pattern.sub(repl, text)
     text = re.sub(r"\s+", " ", text).strip()
