@@ -87,6 +87,8 @@ class Matcher:
             if "." in el:
                 return el.split(".", 1)[1] in u.cases
             return True
+        if "|" in el and "@" in el:      # alternatives that mix words and lexicons: "—|@arrive"
+            return any(self._element(o, u, prev) for o in el.split("|"))
         if el == "*V":
             return self.g.is_verb(u)
         if el.startswith("@"):
@@ -103,8 +105,8 @@ class Matcher:
             if q >= len(units):
                 break
             u = units[q]
-            if self.g.is_preposition(u) and q + 1 < len(units) and units[q + 1].pos != "PUNCT":
-                q += 2
+            if self.g.is_preposition(u) and (r := self._phrase_after(units, q + 1)) is not None:
+                q = r        # a prepositional phrase: "на реке", "on the river", "со временем"
             elif self.g.is_verb(u) and q + 1 < len(units) and units[q + 1].word in self.g.conjunctions:
                 q += 2
             elif (close := self._apposition_end(units, q)) is not None:
@@ -117,6 +119,14 @@ class Matcher:
                 break
             out.append(q)
         return out
+
+    def _phrase_after(self, units: list[Unit], r: int) -> int | None:
+        """Where the noun phrase starting at r (after a preposition, determiners allowed) ends, or None."""
+        while r < len(units) and units[r].key is None and self.g.is_filler(units[r]):
+            r += 1
+        if r < len(units) and (units[r].key is not None or units[r].pos in ("NOUN", "NPRO")):
+            return r + 1
+        return None
 
     def _apposition_end(self, units: list[Unit], q: int) -> int | None:
         """Where an apposition opening at q (", почти река,") closes: its comma (or ";", "—"), or None."""

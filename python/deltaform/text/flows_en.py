@@ -31,10 +31,10 @@ LEXICON = {
     "make": _lex("make"),
     "emerge": _lex("come grow rise emerge spring arise bear born bloom sprout flower blossom"),
     "leave": _lex("fade go leave disappear vanish end die pass melt ebb subside recede retreat wane dissolve "
-                  "stop dry"),
+                  "stop dry clear lift"),
     "arrive": _lex("arrive come appear begin rise remain emerge start follow return wake dawn"),
     "replace": _lex("replace supplant displace succeed"),
-    "convert": _lex("turn change transform make melt forge"),
+    "convert": _lex("turn change transform make melt forge shape mould mold"),
     "then": _lex("then later next afterwards afterward finally eventually soon"),
     "be": _lex("be is are was were"),
 }
@@ -60,6 +60,7 @@ PATTERNS = (
     ("A", "@leave", ",|;|—", "?and", "@arrive", "B"),
     ("where", "A", "?*V", ",|;", "?now", "?@be", "B"),
     ("after", "A", "?,", "@arrive", "B"),
+    ("instead", "of", "A", "?,|—", "?@arrive", "B"),
     ("B", "@arrive", "after", "A"),
     ("B", "@replace", "A"),
 )
