@@ -3,7 +3,10 @@
 Prints the import time of deltaform.text, extract throughput (scenes/s), render
 throughput (phrasings/s), split throughput (words/s), and the quality figures the
 tests assert (round-trip recall, variation, agreement, fused-word accuracy,
-scene-core recall and precision) on the corpora in tests/data/text.
+scene-core recall and precision) on the corpora in tests/data/text; then flows
+(detection precision/recall of passages on flows_*.tsv, the flow round trip) and
+near neighbours (load time, share of phrasings with one, their effect on Jaccard,
+round trip and agreement) with the real groundings. ``--no-neighbours`` skips those.
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ def main() -> None:
             line += f"; agreement errors in {errors} of {checked} phrasings"
         print(line)
 
+    flow_figures(Q, rendered, "without neighbours")
+    if "--no-neighbours" not in sys.argv:
+        neighbour_figures(Q, formulas, rendered)
+
     for lang in ("ru", "en"):
         rows = Q.load_tsv(DATA / f"fused_{lang}.tsv")
         t = time.perf_counter()
@@ -90,6 +97,68 @@ def main() -> None:
         dt = time.perf_counter() - t
         print(f"split {lang}: top-split accuracy {good / len(rows):.3f} on {len(rows)} words, "
               f"{len(rows) / dt:.0f} words/s")
+
+
+def flow_figures(Q, rendered, label: str) -> None:
+    from deltaform.text.extract import flows
+    if label == "without neighbours":
+        for lang in ("ru", "en"):
+            rows = Q.load_flows(DATA / f"flows_{lang}.tsv")
+            hg = ng = hf = nf = 0
+            t = time.perf_counter()
+            for text, gold in rows:
+                a, b, c, d = Q.flow_hits(gold, flows(text, lang), lang)
+                hg, ng, hf, nf = hg + a, ng + b, hf + c, nf + d
+            dt = time.perf_counter() - t
+            print(f"flows {lang}: passage recall {hg / ng:.3f}, precision {hf / max(nf, 1):.3f} on {len(rows)} scenes "
+                  f"({sum(1 for _, g in rows if g)} with a transition, {ng} passages); {len(rows) / dt:.0f} scenes/s")
+    for lang in ("ru", "en"):
+        good = total = 0
+        for e, ph in rendered:
+            gold = Q.flows_of(e["formula"])
+            if e["lang"] != lang or not gold:
+                continue
+            for text in ph:
+                a, b, _, _ = Q.flow_hits(gold, flows(text, lang), lang)
+                good, total = good + (a == b), total + 1
+        print(f"flow round trip {lang} ({label}): {good}/{total} phrasings give the flow back ({good / total:.3f})")
+
+
+def neighbour_figures(Q, formulas, rendered) -> None:
+    from deltaform.text import render
+    from deltaform.text.extract import concepts
+    from deltaform.text.neighbours import default
+    for lang in ("ru", "en"):
+        t = time.perf_counter()
+        default(lang).of("вода" if lang == "ru" else "water")
+        print(f"neighbours {lang}: first use (embeddings and candidate pool) {time.perf_counter() - t:.1f} s, "
+              f"pool {len(default(lang)._words)} words")
+    t = time.perf_counter()
+    near = [(e, render(e["formula"], e["lang"], n=5, seed=7, neighbours=True)) for e in formulas]
+    dt = time.perf_counter() - t
+    print(f"render with neighbours: {sum(len(p) for _, p in near) / dt:.0f} phrasings/s")
+    for lang in ("ru", "en"):
+        j0, j1, changed, n, hits, total, errors = [], [], 0, 0, 0, 0, 0
+        for (e, ph), (_, ph0) in zip(near, rendered):
+            if e["lang"] != lang:
+                continue
+            j0.append(Q.mean_pairwise_jaccard(ph0))
+            j1.append(Q.mean_pairwise_jaccard(ph))
+            atoms = Q.atoms_of(e["formula"])
+            for text in ph:
+                n += 1
+                changed += text not in ph0
+                found = [c.name for c in concepts(text, lang)]
+                hits += sum(any(Q.matches(a, f, lang) for f in found) for a in atoms)
+                total += len(atoms)
+                if lang == "ru":
+                    errors += bool(Q.agreement_errors(text))
+        line = (f"neighbours {lang}: {changed}/{n} phrasings differ from the plain ones; mean pairwise Jaccard "
+                f"{sum(j0) / len(j0):.3f} → {sum(j1) / len(j1):.3f}; round-trip atom recall {hits / total:.3f}")
+        if lang == "ru":
+            line += f"; agreement errors in {errors} of {n} phrasings"
+        print(line)
+    flow_figures(Q, near, "with neighbours")
 
 
 if __name__ == "__main__":
