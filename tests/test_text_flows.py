@@ -88,3 +88,12 @@ def test_flows_file_errors_name_the_line(tmp_path):
     bad.write_text("Вода превращается в лёд.\tвода\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.tsv:1: a flow needs at least two stages"):
         Q.load_flows(bad)
+
+
+def test_cli_extract_prints_the_flow():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "deltaform.cli", "extract", "Из боли рождается память."],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "боль → память = Из боли рождается память."

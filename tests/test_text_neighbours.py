@@ -127,3 +127,14 @@ def test_real_neighbours_keep_the_flow_round_trip():
             a, b, _, _ = Q.flow_hits(gold, flows(text, e["lang"]), e["lang"])
             good, total = good + (a == b), total + 1
     assert good / total >= 0.85, f"flow round trip with neighbours {good / total:.3f}"
+
+
+def test_cli_render_with_neighbours():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "deltaform.cli", "render", "image: water + emotion: fear", "--lang", "en",
+                          "-n", "5", "--seed", "1", "--neighbours"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 5 and all("water" in line.lower() for line in lines)
+    assert any(re.search(r", (like|nearly|almost|something like) ", line) for line in lines), lines
