@@ -76,6 +76,24 @@ class Matcher:
     def __init__(self, grammar: Grammar):
         self.g = grammar
         self._lexicon_words = frozenset().union(*grammar.lexicon.values())
+        self._needs = {pattern: self._words_needed(pattern)
+                       for pattern in (*grammar.patterns, *grammar.continuations)}
+
+    def _words_needed(self, pattern) -> list[frozenset[str]]:
+        """For each word a pattern cannot do without, the words (or lemmas) that can fill it."""
+        needs = []
+        for el in pattern:
+            if el.startswith("?") or el == "*V" or (el[0] in "AB" and (len(el) == 1 or el[1] in ".=")):
+                continue
+            words: set[str] = set()
+            for option in el.split("|"):
+                words |= self.g.lexicon[option[1:]] if option.startswith("@") else {option}
+            needs.append(frozenset(words))
+        return needs
+
+    def _usable(self, patterns, present: set[str]):
+        """The patterns whose every needed word occurs in the text (most texts say no passage at all)."""
+        return [p for p in patterns if all(need & present for need in self._needs[p])]
 
     # ---- one element ----------------------------------------------------------------
     def _element(self, el: str, u: Unit, prev: str | None) -> bool:
@@ -193,17 +211,27 @@ class Matcher:
 
     # ---- a whole text -----------------------------------------------------------------
     def find(self, units: list[Unit]) -> list[Found]:
+        present: set[str] = set()
+        for u in units:
+            present.add(u.word)
+            present |= u.lemmas
+            if u.key is not None:
+                present.add(u.key)
+        patterns = self._usable(self.g.patterns, present)
+        continuations = self._usable(self.g.continuations, present)
+        if not patterns:
+            return []
         found: list[Found] = []
         p = 0
         while p < len(units):
-            hit = self._first_at(units, p)
+            hit = self._first_at(units, p, patterns)
             if hit is None:
                 p += 1
                 continue
             flow, q = hit
             # follow the flow: ", а затем в пар", "; from ice, steam"
             while True:
-                ext = self._continue(units, q, flow.stages[-1].split(" + ")[-1])
+                ext = self._continue(units, q, flow.stages[-1].split(" + ")[-1], continuations)
                 if ext is None:
                     break
                 key, markers, q = ext
@@ -216,9 +244,9 @@ class Matcher:
             p = q
         return _link(found)
 
-    def _first_at(self, units: list[Unit], p: int):
+    def _first_at(self, units: list[Unit], p: int, patterns):
         # A is always the stage passed from, wherever the pattern says it (память рождается из боли)
-        for pattern in self.g.patterns:
+        for pattern in patterns:
             got = self.match(pattern, units, p)
             if got is None:
                 continue
@@ -231,11 +259,11 @@ class Matcher:
             return Found([a, b], units[p].start, units[q - 1].end, marker_tokens), q
         return None
 
-    def _continue(self, units: list[Unit], q: int, last: str):
+    def _continue(self, units: list[Unit], q: int, last: str, continuations):
         starts = [q]
         if q < len(units) and (close := self._apposition_end(units, q)) is not None:
             starts.append(close)     # "в лёд, почти камень, а затем в пар"
-        for pattern in self.g.continuations:
+        for pattern in continuations:
             got = next((m for m in (self.match(pattern, units, s, prev=last) for s in starts) if m), None)
             if got is None:
                 continue
