@@ -87,6 +87,19 @@ def test_neighbour_filters_on_a_small_table():
     assert words  # the table holds each kind the filters must drop
 
 
+def test_a_grounded_space_gives_its_neighbours():
+    from deltaform import Space
+    from deltaform.grounding import Grounding
+    water = np.eye(40)[0]
+    table = {"вода": water, "река": water + 0.5 * np.eye(40)[1],
+             **{w: np.eye(40)[i + 10] for i, w in enumerate("стол книга окно город утро письмо дерево".split())}}
+    space = Space(256, grounding=Grounding(Embeddings.from_dict(table, lang="ru"), weight=0.5))
+    got = [p for s in range(6) for p in render("вода + стол", "ru", n=5, seed=s, neighbours=space)]
+    assert any(re.search(r"\bрек[аиуео]", p) for p in got)
+    with pytest.raises(ValueError, match="not grounded"):
+        render("вода", "ru", neighbours=Space(256))
+
+
 # ---- measured with the real groundings ---------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=None)

@@ -191,7 +191,7 @@ def _as_embeddings(source: Any, lang: str):
     grounding = getattr(source, "grounding", None)      # a grounded Space
     if isinstance(grounding, Grounding):
         return grounding.embeddings
-    if source is not None and hasattr(source, "grounding") and grounding is None:
+    if hasattr(source, "grounding") and grounding is None:
         raise ValueError("the space is not grounded: it has no embeddings to find neighbours in")
     if isinstance(source, str) and source in ("navec", "ru", "wordllama", "en"):
         return _default_embeddings("ru" if source in ("navec", "ru") else "en")
@@ -223,6 +223,9 @@ def resolve(option: Any, lang: str):
         return default(lang)
     if callable(option):          # a Neighbours, or any atom → words function
         return option
+    if hasattr(option, "grounding") and getattr(option, "grounding") is None:
+        raise ValueError("render(neighbours=space): the space is not grounded, so it has no embeddings to find "
+                         "neighbours in; give neighbours=True for the language's default grounding")
     key = (id(option), lang)
     found = _WRAPPED.get(key)
     if found is None or found[0] is not option:
