@@ -33,7 +33,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     from deltaform.text import quality as Q
     from deltaform.text import render, split_fused
-    from deltaform.text.extract import concepts
+    from deltaform.text.scene import concepts
 
     t_text, t_core = import_time()
     print(f"import deltaform.text: {t_text * 1000:.1f} ms (of which import deltaform: {t_core * 1000:.1f} ms)")
@@ -100,7 +100,7 @@ def main() -> None:
 
 
 def flow_figures(Q, rendered, label: str) -> None:
-    from deltaform.text.extract import flows
+    from deltaform.text.scene import flows
     if label == "without neighbours":
         for lang in ("ru", "en"):
             rows = Q.load_flows(DATA / f"flows_{lang}.tsv")
@@ -126,7 +126,7 @@ def flow_figures(Q, rendered, label: str) -> None:
 
 def neighbour_figures(Q, formulas, rendered) -> None:
     from deltaform.text import render
-    from deltaform.text.extract import concepts
+    from deltaform.text.scene import concepts
     from deltaform.text.neighbours import default
     for lang in ("ru", "en"):
         t = time.perf_counter()

@@ -23,6 +23,16 @@ def test_import_is_lazy():
     assert out.stdout.strip() == "False"
 
 
+def test_public_names_are_functions_whatever_was_imported_first():
+    # a submodule imported first must not take the place of the function of the same name
+    code = ("import deltaform.text.scene, deltaform.text.phrasing, deltaform.text.fused; "
+            "from deltaform.text import extract, render, split_fused, flows; "
+            "print(all(callable(f) and type(f).__name__ == 'function' "
+            "for f in (extract, render, split_fused, flows)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 def test_extract_outline_scene_ru():
     # the outline's own example: the scene says a passage, so the core is a flow
     assert to_text(extract("Вода и боль переходят в плавную память.")) == "вода + боль → плавная память"

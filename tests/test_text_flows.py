@@ -5,7 +5,7 @@ import pytest
 
 from deltaform.ast import Flow, to_text, walk
 from deltaform.text import quality as Q
-from deltaform.text.extract import extract, flows
+from deltaform.text.scene import extract, flows
 
 from text_helpers import DATA, formulas, renderings
 

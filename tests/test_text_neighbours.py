@@ -11,7 +11,7 @@ from deltaform.grounding import Embeddings
 from deltaform.text import morph_ru as M
 from deltaform.text import quality as Q
 from deltaform.text import render
-from deltaform.text.extract import concepts, flows
+from deltaform.text.scene import concepts, flows
 from deltaform.text.neighbours import Neighbours, _variant
 
 from text_helpers import formulas, renderings

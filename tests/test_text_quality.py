@@ -2,7 +2,7 @@
 
 from deltaform.text import quality as Q
 from deltaform.text import split_fused
-from deltaform.text.extract import concepts
+from deltaform.text.scene import concepts
 
 from text_helpers import DATA, formulas, renderings
 

@@ -22,7 +22,7 @@ def _read(text_or_path: str) -> str:
 
 def cli_extract(text_or_path: str, lang: str | None = None, max_atoms: int = 8) -> str:
     """The scene's core as one canonical formula line, ``formula = scene``."""
-    from .extract import extract
+    from .scene import extract
     scene = _read(text_or_path).strip()
     formula = extract(scene, lang, max_atoms=max_atoms)
     return f"{to_text(formula)} = {' '.join(scene.split())}"
@@ -30,7 +30,7 @@ def cli_extract(text_or_path: str, lang: str | None = None, max_atoms: int = 8) 
 
 def cli_split(word: str, lang: str | None = None, n: int = 5) -> str:
     """The best split as a formula, then the ranked alternatives; raises CannotSplit when none."""
-    from .split import split_fused
+    from .fused import split_fused
     result = split_fused(word, lang, n=n)
     lines = [to_text(result.formula)]
     for k, alt in enumerate(result.alternatives, 1):
@@ -41,5 +41,5 @@ def cli_split(word: str, lang: str | None = None, n: int = 5) -> str:
 def cli_render(formula: Any, lang: str = "ru", n: int = 5, seed: int = 0, resolver: Any = None,
                neighbours: Any = None) -> str:
     """n phrasings, one a line (``neighbours`` as in :func:`render`)."""
-    from .render import render
+    from .phrasing import render
     return "\n".join(render(formula, lang, n=n, seed=seed, resolver=resolver, neighbours=neighbours))
