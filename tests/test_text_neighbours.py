@@ -87,6 +87,15 @@ def test_neighbour_filters_on_a_small_table():
     assert words  # the table holds each kind the filters must drop
 
 
+def test_a_russian_neighbour_has_the_atoms_animacy():
+    bird = np.eye(40)[0]
+    table = {"птица": bird, "продукция": bird + 0.3 * np.eye(40)[1], "курица": bird + 0.6 * np.eye(40)[2],
+             **{w: np.eye(40)[i + 10] for i, w in enumerate("стол книга окно город утро письмо дерево".split())}}
+    nb = Neighbours(Embeddings.from_dict(table, lang="ru"), "ru", threshold=0.5, k=2)
+    # продукция is nearer, but inanimate: the living bird keeps only the living neighbour
+    assert nb.of("птица") == ("курица",)
+
+
 def test_a_grounded_space_gives_its_neighbours():
     from deltaform import Space
     from deltaform.grounding import Grounding

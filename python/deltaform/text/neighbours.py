@@ -139,7 +139,8 @@ class Neighbours:
                     if sims[i] < self.threshold or len(out) >= self.k:
                         break
                     w = self._words[i]
-                    if not _variant(key, w, self.lang) and self._mutual(i, float(sims[i])):
+                    if (not _variant(key, w, self.lang) and _same_kind(key, w, self.lang)
+                            and self._mutual(i, float(sims[i]))):
                         out.append(w)
                 found = tuple(out)
         self._cache[key] = found
@@ -152,6 +153,15 @@ class Neighbours:
         return closer < MUTUAL_RANK
 
     __call__ = of
+
+
+def _same_kind(atom: str, word: str, lang: str) -> bool:
+    """Russian marks animacy on every noun: a living thing's neighbour is a living thing
+    (птица → продукция is news text about poultry, not a bird)."""
+    if lang != "ru":
+        return True
+    from . import morph_ru as M
+    return (M.best(atom).tag.animacy or "inan") == (M.best(word).tag.animacy or "inan")
 
 
 def _lemma(word: str, lang: str) -> str:
