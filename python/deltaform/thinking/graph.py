@@ -60,6 +60,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     center: str | None = None
+    note: str = ""          # what a picture of it left out (see overview); not exported
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -118,8 +119,10 @@ class Graph:
         for n in self.nodes.values():
             lines.append(f"  {_dot_id(n.id)} [label={_dot_id(display_label(n))}, tooltip={_dot_id(n.text)}, "
                          f"{style.get(n.kind, '')}];")
+        if self.note:
+            lines.append(f"  label={_dot_id(self.note)}; labelloc=t; fontsize=12;")
         for e in self.edges:
-            extra = f", penwidth={1 + e.weight / 2:.2g}" if e.kind == "shared" else ""
+            extra = f", penwidth={1 + e.weight / 2:.2g}" if e.kind == "shared" or e.weight > 1 else ""
             lines.append(f"  {_dot_id(e.source)} -> {_dot_id(e.target)} [{edge_style.get(e.kind, '')}{extra}];")
         lines.append("}")
         return "\n".join(lines) + "\n"
@@ -156,10 +159,15 @@ class Graph:
             f.write(text)
         return path
 
-    def draw(self, path: str | os.PathLike, *, engine: str = "auto", labels: int = 80) -> str:
-        """Draw to .svg/.png/.pdf: Graphviz ``dot`` when installed (engine auto or graphviz), else matplotlib."""
+    def draw(self, path: str | os.PathLike, *, engine: str = "auto", labels: int = 100,
+             max_nodes: int | None = None) -> str:
+        """Draw to .svg/.png/.pdf: Graphviz ``dot`` when installed (engine auto or graphviz), else matplotlib.
+
+        A graph of more than ``max_nodes`` nodes (default ``overview.MAX_NODES``;
+        0: no limit) is drawn as its :func:`~deltaform.thinking.overview.overview`.
+        """
         from deltaform.thinking.draw import draw_graph
-        return draw_graph(self, os.fspath(path), engine=engine, labels=labels)
+        return draw_graph(self, os.fspath(path), engine=engine, labels=labels, max_nodes=max_nodes)
 
 
 def display_label(node: Node, width: int = 24) -> str:
