@@ -149,3 +149,15 @@ def test_a_big_graph_is_drawn_as_its_overview(monkeypatch, tmp_path):
     assert all(n.kind == "formula" or n.label.startswith("общее") for n in o.nodes.values())
     draw.draw_graph(g, str(tmp_path / "g.png"), engine="matplotlib", max_nodes=0)       # 0: everything
     assert drawn[1] is g
+
+
+def test_a_symbol_left_without_links_stays_in_the_whole_picture_not_around_a_centre():
+    from deltaform.thinking.graph import Edge
+    from deltaform.thinking.overview import overview
+    g = _small_world()
+    g.nodes["T"] = Node("T", "symbol", "T", "T = Δ5 = лёд")
+    g.edges.append(Edge("T", "Δ5", "member"))       # Δ5 folds into T, whose only atom (лёд) is its own
+    assert list(overview(g, max_nodes=6).nodes) == ["S", "T", "Δ3", "Δ4", "a:вода", "a:огонь"]
+    g.center = "Δ3"
+    o = overview(g, max_nodes=6)
+    assert list(o.nodes) == ["Δ3", "S", "Δ4", "a:вода", "a:огонь"] and o.note.startswith("overview: 1 more symbols")

@@ -15,7 +15,8 @@ picture is drawn from, in four steps:
    coupling, and an atom everyone writes would link everything);
 3. **limit**: at most ``max_nodes`` nodes: the centre and symbols first, then
    the formulas with most links, then the atoms shared most (about a third of
-   the places go to atoms); formulas left with no link are not drawn;
+   the places go to atoms); a formula left with no link is not drawn (nor a
+   symbol, in a picture around a centre);
 4. **note**: what was folded or left out is counted in the graph's ``note``,
    which the picture prints under its title ("… N more formulas …").
 
@@ -111,9 +112,11 @@ def overview(graph: Graph, max_nodes: int = MAX_NODES, min_shared: int = 2, atom
     for (s, t, kind), w in merged.items():
         if s in kept and t in kept:
             out.edges.append(Edge(s, t, kind, w))
-    # formulas whose every link went to a node left out stand alone: not drawn
+    # Nodes whose every link went to a node left out stand alone: not drawn. Symbols stay in a
+    # picture of the whole memory (it is seen as its symbols), not around a centre (about its links).
     linked = {e.source for e in out.edges} | {e.target for e in out.edges}
-    for n in [n for n in keep if n not in linked and kinds[n] not in ("symbol",) and n != graph.center]:
+    for n in [n for n in keep if n not in linked and n != graph.center
+              and (kinds[n] != "symbol" or graph.center is not None)]:
         del out.nodes[n]
     out.note = _note(graph, out, len(home), kinds, min_shared, atoms_per_node)
     return out
