@@ -7,7 +7,11 @@ Memories are made on the bulk path (encode_many + add_vectors, fhrr dim 256):
 generated formulas of 3–6 atoms from a Zipf-like vocabulary, with planted
 couplings (pairs and triples) mixed in. Measured per size: the one-off build
 of the catalogue arrays (read facts, CSR), flash latency p50/p99 (k=10,
-steps=2, exact search so the figure does not hide an index build),
+steps=2, exact search so the figure does not hide an index build) with the
+default cap on very common atoms (``max_spread``) and without it, the two
+alternating query by query, and how much of the uncapped top 50 the capped
+flash keeps; graph(around=Δ) p50 (depth 1, the neighbourhood
+read from the catalogue's postings);
 consolidate (count pairs and triples, mint) and whether every planted
 coupling was found. Results: markdown on stdout, JSON to --out.
 """
@@ -26,7 +30,7 @@ import time
 import numpy as np
 
 import deltaform as df
-from deltaform.thinking import consolidate, flash
+from deltaform.thinking import consolidate, flash, graph
 from deltaform.thinking.incidence import incidence_of
 
 
@@ -71,14 +75,25 @@ def measure(n: int, queries: int) -> dict:
         t_arrays = time.perf_counter() - t
         rng = random.Random(1)
         qs = [f"w{rng.randrange(200)} + w{rng.randrange(2000)}" for _ in range(queries)]
-        times = []
-        reached = []
+        times, uncapped, overlap = [], [], []
+        flash(mem, qs[0], k=10, steps=2, limit=50, exact=True)                   # the capped lists, once
+        flash(mem, qs[0], k=10, steps=2, limit=50, exact=True, max_spread=None)
         for q in qs:
             t = time.perf_counter()
-            items = flash(mem, q, k=10, steps=2, limit=50, exact=True)
+            capped_items = flash(mem, q, k=10, steps=2, limit=50, exact=True)
             times.append(time.perf_counter() - t)
-            reached.append(len(items))
+            t = time.perf_counter()
+            all_items = flash(mem, q, k=10, steps=2, limit=50, exact=True, max_spread=None)
+            uncapped.append(time.perf_counter() - t)
+            full = {i.address for i in all_items}
+            overlap.append(len(full & {i.address for i in capped_items}) / max(len(full), 1))
         ms = np.asarray(times) * 1e3
+        ms_uncapped = np.asarray(uncapped) * 1e3
+        around = []
+        for a in rng.sample(range(1, n + 1), 20):
+            t = time.perf_counter()
+            graph(mem, around=f"Δ{a}", depth=1)
+            around.append(time.perf_counter() - t)
         t = time.perf_counter()
         report = consolidate(mem, min_count=max(n // 2000, 5), min_pmi=3.0)
         t_cons = time.perf_counter() - t
@@ -87,6 +102,10 @@ def measure(n: int, queries: int) -> dict:
         out = {"formulas": n, "atoms": len(inc.atom_names), "incidence": int(len(inc.atoms)),
                "build_memory_s": t_build, "arrays_s": t_arrays,
                "flash_p50_ms": float(np.percentile(ms, 50)), "flash_p99_ms": float(np.percentile(ms, 99)),
+               "flash_uncapped_p50_ms": float(np.percentile(ms_uncapped, 50)),
+               "flash_uncapped_p99_ms": float(np.percentile(ms_uncapped, 99)),
+               "flash_top50_overlap": float(np.mean(overlap)),
+               "graph_around_p50_ms": float(np.percentile(np.asarray(around) * 1e3, 50)),
                "consolidate_s": t_cons, "minted": len(report.minted), "planted": len(plants),
                "planted_missed": len(missed)}
         mem.close()
@@ -102,12 +121,14 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "thinking.json"))
     args = ap.parse_args()
     rows = []
-    print("| formulas | atoms | arrays build s | flash p50 ms | flash p99 ms | consolidate s | minted | planted missed |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| formulas | atoms | arrays build s | flash p50 ms | flash p99 ms | uncapped p50 ms | uncapped p99 ms | "
+          "top-50 overlap | graph around p50 ms | consolidate s | minted | planted missed |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         r = measure(n, args.queries)
         rows.append(r)
         print(f"| {n:,} | {r['atoms']:,} | {r['arrays_s']:.2f} | {r['flash_p50_ms']:.1f} | {r['flash_p99_ms']:.1f} | "
+              f"{r['flash_uncapped_p50_ms']:.1f} | {r['flash_uncapped_p99_ms']:.1f} | {r['flash_top50_overlap']:.2f} | {r['graph_around_p50_ms']:.1f} | "
               f"{r['consolidate_s']:.2f} | {r['minted']} | {r['planted_missed']} of {r['planted']} |", flush=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 from itertools import combinations
@@ -125,3 +126,25 @@ def test_dry_run_mints_nothing(mem):
     assert len(report.minted) == 2 and all(c.address is None for c in report.minted) and len(mem) == n
     with pytest.raises(ValueError, match="min_count"):
         consolidate(mem, 0, 1.0)
+
+
+def test_minted_formulas_and_their_couplings_are_stored_together_or_not_at_all(mem, monkeypatch):
+    consolidate_module = importlib.import_module("deltaform.thinking.consolidate")
+    from deltaform.thinking.incidence import minted_couplings
+    write = consolidate_module.record_couplings
+
+    def write_then_fail(con, minted, addresses):
+        write(con, minted, addresses)
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(consolidate_module, "record_couplings", write_then_fail)
+    before = len(mem)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        consolidate(mem, MIN_COUNT, MIN_PMI)
+    assert len(mem) == before and minted_couplings(mem) == {}
+    monkeypatch.setattr(consolidate_module, "record_couplings", write)
+    report = consolidate(mem, MIN_COUNT, MIN_PMI)
+    assert len(report.minted) == 2 and len(mem) == before + 2
+    stored = minted_couplings(mem)
+    assert {a for a, _ in stored.values()} == {c.address for c in report.minted}
+    assert all(mem.get(a).row == row for a, row in stored.values())

@@ -85,3 +85,28 @@ def test_beam_keeps_only_the_most_active_spreading(mem):
     assert [i.address for i in items] == ["Δ1", "Δ3", "Δ2"]
     with pytest.raises(ValueError, match="beam"):
         flash(mem, "вода", beam=0)
+
+
+def test_a_very_common_atom_spreads_only_where_it_weighs_most(tmp_path):
+    # "общий" is held by Δ1…Δ4; the fewer other atoms a formula has, the more "общий" weighs in it.
+    m = df.Memory.create(tmp_path / "c.dfm", df.Space(dim=512, seed=3))
+    m.add_many(["Δ1 = общий + а1", "Δ2 = общий + а2 + б2", "Δ3 = общий + а3 + б3 + в3",
+                "Δ4 = общий + а4 + б4 + в4 + г4", "Δ5 = ф1 + ф2", "Δ6 = ф3 + ф4"])
+    idf_common, idf_rare = np.log(6 / 4), np.log(6)
+
+    def weight(others):      # tf-idf weight of "общий" in a formula with `others` atoms held by one formula
+        return idf_common / np.sqrt(idf_common ** 2 + others * idf_rare ** 2)
+
+    everywhere = flash(m, "Δ4", k=1, steps=1, decay=0.5, limit=10, max_spread=None)
+    assert [i.address for i in everywhere] == ["Δ4", "Δ1", "Δ2", "Δ3"]
+    capped = flash(m, "Δ4", k=1, steps=1, decay=0.5, limit=10, max_spread=2)
+    assert [i.address for i in capped] == ["Δ4", "Δ1", "Δ2"]          # Δ3 is not among the two heaviest
+    s = capped[0].similarity
+    assert capped[0].activation == pytest.approx(s)    # Δ4 is not in the capped list: no echo, nothing back
+    for item, others in zip(capped[1:], (1, 2)):
+        assert item.activation == pytest.approx(0.5 * s * weight(4) * weight(others))
+        assert item.via == ("similar", "atom общий")
+    assert flash(m, "Δ4", k=1, steps=1, limit=10, max_spread=4) == everywhere      # no atom over the cap
+    with pytest.raises(ValueError, match="max_spread"):
+        flash(m, "Δ4", max_spread=0)
+    m.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import numpy as np
 import pytest
 
@@ -88,3 +89,24 @@ def test_fuse_bad_input(mem):
     with pytest.raises(ValueError, match="weight"):
         fuse(mem, "Δ1", "Δ2", weights=[1.0, -1.0])
     assert len(mem) == 4
+
+
+def test_fusion_and_its_provenance_are_stored_together_or_not_at_all(mem, monkeypatch):
+    fuse_module = importlib.import_module("deltaform.thinking.fuse")   # the module (the package exports the function)
+    write = fuse_module.record_fusion
+
+    def write_then_fail(con, address, *rest):
+        write(con, address, *rest)          # the formula and its provenance are written …
+        raise RuntimeError("injected failure")   # … and the transaction dies before it commits
+
+    monkeypatch.setattr(fuse_module, "record_fusion", write_then_fail)
+    before = len(mem)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        fuse(mem, "Δ1", "Δ2", fields=["природа", "стихия"])
+    assert len(mem) == before and "Δ3" not in mem
+    assert fusion_sources(mem) == {}
+    monkeypatch.setattr(fuse_module, "record_fusion", write)
+    f = fuse(mem, "Δ1", "Δ2", fields=["природа", "стихия"])
+    assert f.address == "Δ3" and fusion_sources(mem) == {"Δ3": ["Δ1", "Δ2"]}
+    row = mem._store.catalog.con.execute("SELECT row FROM fusions WHERE address='Δ3'").fetchone()[0]
+    assert row == mem.get("Δ3").row

@@ -238,3 +238,36 @@ def test_drawing_without_matplotlib_says_how_to_install(small, tmp_path, monkeyp
     with pytest.raises(ImportError, match=r"deltaform\[pictures\]"):
         graph(small).draw(tmp_path / "g.png", engine="matplotlib")
     assert not (tmp_path / "g.png").exists()
+
+
+def _link(e):
+    """An edge as a comparable value; a shared link has no direction (the picture's order sets it)."""
+    ends = frozenset((e.source, e.target)) if e.kind == "shared" else (e.source, e.target)
+    return ends, e.kind, e.weight
+
+
+def test_graph_around_reads_only_the_neighbourhood_and_agrees_with_the_whole(tmp_path, monkeypatch):
+    mem = df.Memory.create(tmp_path / "n", df.Space(dim=256))
+    mem.add_many(SMALL + ["Δ5 = вода + огонь + пар", "Δ6 = пар + жар + огонь", "Δ7 = Δ6 + туман",
+                          "Δ8 = река + дождь + весна", "Δ9 = все + пар", "Δ10 = все + жар", "Δ11 = все + река"])
+    mem.add("Δ3 = огонь + жар + пепел", replace=True)       # a replaced version stays in the postings
+    for depth in (1, 2, 3):
+        for max_posting in (2, 200):
+            whole = graph(mem, max_posting=max_posting)
+            adj: dict[str, set[str]] = {}
+            for e in whole.edges:
+                if e.kind != "atom":
+                    adj.setdefault(e.source, set()).add(e.target)
+                    adj.setdefault(e.target, set()).add(e.source)
+            monkeypatch.setattr(type(mem), "entries", lambda self, *a: pytest.fail("read every entry"))
+            for center in [n for n, v in whole.nodes.items() if v.kind != "atom"]:
+                near, frontier = {center}, {center}
+                for _ in range(depth):
+                    frontier = {b for a in frontier for b in adj.get(a, ())} - near
+                    near |= frontier
+                part = graph(mem, around=center, depth=depth, max_posting=max_posting)
+                assert {n for n, v in part.nodes.items() if v.kind != "atom"} == near, (center, depth)
+                inside = {_link(e) for e in whole.edges if e.source in near and (e.target in near or e.kind == "atom")}
+                assert {_link(e) for e in part.edges} == inside
+            monkeypatch.undo()
+    mem.close()

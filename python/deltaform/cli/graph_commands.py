@@ -65,7 +65,9 @@ def graph_command(
     atoms: bool = typer.Option(True, "--atoms/--no-atoms", help="Atom nodes for the atoms of each formula."),
     shared: int = typer.Option(2, "--shared", help="Link formulas sharing at least this many atoms (0: never)."),
     engine: str = typer.Option("auto", "--engine", help="Drawing: auto (Graphviz if installed), graphviz, matplotlib."),
-    labels: int = typer.Option(80, "--labels", help="Most node labels in a matplotlib picture."),
+    labels: int = typer.Option(100, "--labels", help="Most node labels in a matplotlib picture."),
+    max_nodes: int = typer.Option(100, "--max-nodes", help="A bigger graph is drawn as its overview: members "
+                                  "folded into symbols, shared atoms only, best linked formulas (0: draw all)."),
 ) -> None:
     """Export MEMORY (or the part --around an address) as a graph, or draw it."""
     from deltaform.memory import UnknownAddressError
@@ -78,7 +80,7 @@ def graph_command(
             fail(str(e))
     for out in output:
         try:
-            g.write(out, engine=engine, labels=labels) if out.suffix.lower() in (".svg", ".png", ".pdf") \
+            g.write(out, engine=engine, labels=labels, max_nodes=max_nodes) if out.suffix.lower() in (".svg", ".png", ".pdf") \
                 else g.write(out)
         except (ImportError, ValueError, RuntimeError, OSError) as e:
             fail(str(e))

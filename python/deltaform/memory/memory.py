@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -187,8 +187,12 @@ class Memory:
         return self.add_many([item], replace=replace, source=source, first_line=line)[0]
 
     def add_many(self, items: Iterable[str | ast.Node], *, replace: bool = False, source: str | None = None,
-                 first_line: int | None = None, label: str | None = None) -> list[str | None]:
+                 first_line: int | None = None, label: str | None = None,
+                 also: Callable[[sqlite3.Connection, list[str]], None] | None = None) -> list[str | None]:
         """Add formulas as ONE batch: all are stored, or (on any error) none.
+
+        ``also(con, addresses)`` writes rows that belong with the batch (such as
+        provenance) in its transaction, after the formulas (see ``WriteSession.commit``).
 
         References (``Δ12``, ``ΔF(a, b)``, ``⟁``) resolve against the memory and
         against earlier items of the batch. Returns one address per item (None
@@ -200,7 +204,7 @@ class Memory:
                                                      first_line=first_line, replace=replace)
             batch = Batch.from_records(records, self.space.width, self.space.dtype)
             batch.encoded = True
-            addresses = session.commit(batch, schemas, replace=replace, label=label)
+            addresses = session.commit(batch, schemas, replace=replace, label=label, also=also)
         out: list[str | None] = [None] * len(items)
         for slot, address in zip(slots, addresses):
             out[slot] = address

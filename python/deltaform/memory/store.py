@@ -27,7 +27,7 @@ import time
 import uuid
 import warnings
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -377,8 +377,14 @@ class WriteSession:
         return out
 
     def commit(self, batch: Batch, schemas: Sequence[SchemaRecord] = (), *,
-               replace: bool = False, label: str | None = None) -> list[str]:
-        """Store ``batch`` (and ``schemas``) in one transaction; returns the address of each row."""
+               replace: bool = False, label: str | None = None,
+               also: Callable[[sqlite3.Connection, list[str]], None] | None = None) -> list[str]:
+        """Store ``batch`` (and ``schemas``) in one transaction; returns the address of each row.
+
+        ``also(con, addresses)`` runs inside that transaction just before it
+        commits (the rows are visible to it): rows it writes beside the
+        formulas (provenance) are committed with them, or not at all.
+        """
         if self.committed:
             raise RuntimeError("this write session has already committed")
         batch.check()
@@ -468,6 +474,8 @@ class WriteSession:
         con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
             ("vector_count", json.dumps(new_count)), ("next_number", json.dumps(self.next_number)),
             ("replaced", json.dumps(self.replaced + n_replaced))])
+        if also is not None:
+            also(con, addresses)
         con.execute("COMMIT")
         self.committed = True
         self.count = new_count

@@ -30,6 +30,7 @@ bundle of exactly those atoms.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,6 +229,21 @@ def _existing_bundles(memory: Any, inc: Incidence, wanted: list[Coupling]) -> se
     return out
 
 
+def record_couplings(con: sqlite3.Connection, minted: list[Coupling], addresses: list[str]) -> None:
+    """Write the ``couplings`` rows of minted formulas, inside the transaction that stores them."""
+    ensure_tables(con)
+    rows: dict[str, int] = {}
+    for start in range(0, len(addresses), 500):      # within SQLite's limit on bound parameters
+        chunk = addresses[start:start + 500]
+        rows.update(con.execute(f"SELECT address, row FROM formulas WHERE current=1 AND address IN "
+                                f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    now = time.time()
+    con.executemany(
+        "INSERT INTO couplings(key, address, row, atoms, count, pmi, total, added) VALUES (?,?,?,?,?,?,?,?)",
+        [(c.key, a, rows[a], json.dumps(list(c.atoms), ensure_ascii=False), c.count, c.pmi, c.total, now)
+         for c, a in zip(minted, addresses)])
+
+
 def consolidate(memory: Any, min_count: int = 5, min_pmi: float = 2.0, *, sizes: tuple[int, ...] = (2, 3),
                 max_atoms: int = 16, limit: int | None = None, dry_run: bool = False,
                 scene: str | None = None) -> Consolidation:
@@ -259,21 +275,8 @@ def consolidate(memory: Any, min_count: int = 5, min_pmi: float = 2.0, *, sizes:
     if todo and not dry_run:
         stmts = [ast.Anonymous(ast.Bundle(tuple(_atom_node(a) for a in c.atoms), (1,) * len(c.atoms)), scene)
                  for c in todo]
-        addresses = memory.add_many(stmts)
-        rows = {a: memory.get(a).row for a in addresses}
-        con = memory._store.catalog.con
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            ensure_tables(con)
-            now = time.time()
-            con.executemany(
-                "INSERT INTO couplings(key, address, row, atoms, count, pmi, total, added) VALUES (?,?,?,?,?,?,?,?)",
-                [(c.key, a, rows[a], json.dumps(list(c.atoms), ensure_ascii=False), c.count, c.pmi, c.total, now)
-                 for c, a in zip(todo, addresses)])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        # The couplings table is written in the formulas' own transaction: both are stored, or neither.
+        addresses = memory.add_many(stmts, also=lambda con, addresses: record_couplings(con, todo, addresses))
         todo = [_with(c, a, _why(c, min_count, min_pmi)) for c, a in zip(todo, addresses)]
     else:
         todo = [_with(c, None, _why(c, min_count, min_pmi) + (" (dry run)" if dry_run else "")) for c in todo]

@@ -6,7 +6,9 @@ the centre (or the symbols) in the middle, each ring one link further out,
 every node placed near the nodes it hangs from, labels written along the radius
 so that a ring of many nodes does not pile its labels up. Labels use a font
 with Cyrillic (DejaVu Sans, which matplotlib ships) and, when one is installed,
-a font that has the glyphs of symbols; a glyph no font has is written U+XXXX.
+a font that has the glyphs of symbols (such as Noto Sans Symbols for the
+alchemical block; fonts installed after matplotlib built its font cache are
+found too); a glyph no font has is written U+XXXX.
 """
 
 from __future__ import annotations
@@ -57,16 +59,49 @@ def need_matplotlib() -> Any:
 
 
 # ---------------------------------------------------------------- fonts
-@functools.lru_cache(maxsize=None)
-def _font_files() -> tuple[tuple[str, str], ...]:
+def _font_files() -> list[tuple[str, str]]:
+    """(family, file) of the fonts matplotlib knows: DejaVu Sans first, then symbol fonts, then by name."""
     from matplotlib import font_manager
-    return tuple((f.name, f.fname) for f in font_manager.fontManager.ttflist)
+    files = {(f.name, f.fname) for f in font_manager.fontManager.ttflist}
+    return sorted(files, key=lambda nf: (nf[0] != "DejaVu Sans", "symbol" not in nf[0].lower(), nf))
+
+
+@functools.lru_cache(maxsize=None)
+def _add_system_fonts() -> int:
+    """Register the system's fonts that matplotlib's font cache does not list; once per process.
+
+    matplotlib builds its cache once, so a font installed later (say, Noto Sans
+    Symbols for the alchemical glyphs) is unknown to it until the cache is
+    rebuilt. Returns how many files were added.
+    """
+    from matplotlib import font_manager
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    added = 0
+    for path in sorted(font_manager.findSystemFonts()):
+        if path in known or not path.lower().endswith((".ttf", ".otf", ".ttc")):
+            continue
+        try:
+            font_manager.fontManager.addfont(path)
+            added += 1
+        except Exception:       # an unreadable font file is just not a candidate
+            continue
+    return added
 
 
 @functools.lru_cache(maxsize=4096)
 def _family_with(char: str) -> str | None:
-    """A font family (DejaVu Sans first) that has ``char``; None when no font has it."""
-    files = sorted(_font_files(), key=lambda nf: (nf[0] != "DejaVu Sans", nf[0]))
+    """A font family (DejaVu Sans first) that has ``char``; None when no font has it.
+
+    The fonts in matplotlib's cache are tried first; only when none has the
+    character are the system's other fonts registered (once) and tried.
+    """
+    found = _first_with(char, _font_files())
+    if found is None and _add_system_fonts():
+        found = _first_with(char, _font_files())
+    return found
+
+
+def _first_with(char: str, files: list[tuple[str, str]]) -> str | None:
     for name, fname in files:
         if name.startswith("Last Resort"):      # draws every code point as a placeholder box
             continue
@@ -243,9 +278,13 @@ def _draw_matplotlib(graph: "Graph", path: str, labels: int) -> str:
     ax.set_ylim(ys.min() - margin, ys.max() + margin)
     ax.set_aspect("equal")
     for kind, (colour, lw, alpha) in _EDGE_STYLE.items():
-        segs = [(pos[e.source], pos[e.target]) for e in graph.edges if e.kind == kind and e.source != e.target]
+        links = [e for e in graph.edges if e.kind == kind and e.source != e.target]
+        segs = [(pos[e.source], pos[e.target]) for e in links]
+        # a merged link (an overview's) is as much wider as it counts links, on a log scale
+        widths = [lw * scale * (1.0 + math.log2(max(e.weight, 1.0)) if kind != "shared" else lw * scale)
+                  for e in links]
         if segs:
-            ax.add_collection(LineCollection(segs, colors=colour, linewidths=lw * scale, alpha=alpha,
+            ax.add_collection(LineCollection(segs, colors=colour, linewidths=widths, alpha=alpha,
                                              linestyles="dashed" if kind == "shared" else "solid", zorder=1))
     for kind, (colour, size) in _NODE_STYLE.items():
         ids = [n for n, v in graph.nodes.items() if v.kind == kind]
@@ -288,6 +327,8 @@ def _draw_matplotlib(graph: "Graph", path: str, labels: int) -> str:
         title = f"around {graph.center}: " + title
     if len(labelled) < len(graph.nodes):
         title += f" ({len(labelled)} labelled)"
+    if graph.note:
+        title += "\n" + graph.note
     fig.suptitle(_readable(title, missing), fontsize=10, family=families)
     fig.savefig(path, dpi=110 if path.lower().endswith(".png") else 72)
     plt.close(fig)
@@ -318,13 +359,22 @@ def _draw_graphviz(graph: "Graph", path: str) -> bool:
         os.unlink(source)
 
 
-def draw_graph(graph: "Graph", path: str, *, engine: str = "auto", labels: int = 80) -> str:
-    """Draw ``graph`` to ``path`` (.svg, .png or .pdf); returns the path."""
+def draw_graph(graph: "Graph", path: str, *, engine: str = "auto", labels: int = 100,
+               max_nodes: int | None = None) -> str:
+    """Draw ``graph`` to ``path`` (.svg, .png or .pdf); returns the path.
+
+    More than ``max_nodes`` nodes (default ``overview.MAX_NODES``; 0: no limit):
+    the picture is of the graph's overview (members folded into symbols, shared
+    atoms only, the best linked formulas), with a note of what it left out.
+    """
     ext = os.path.splitext(path)[1].lower()
     if ext not in PICTURES:
         raise ValueError(f"{path}: a picture is one of {', '.join(PICTURES)}")
     if engine not in ("auto", "graphviz", "matplotlib"):
         raise ValueError(f"engine is auto, graphviz or matplotlib, got {engine!r}")
+    if max_nodes is None or max_nodes > 0:
+        from deltaform.thinking.overview import MAX_NODES, overview
+        graph = overview(graph, MAX_NODES if max_nodes is None else max_nodes)
     if engine in ("auto", "graphviz") and _draw_graphviz(graph, path):
         return path
     if engine == "graphviz":

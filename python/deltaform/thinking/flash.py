@@ -27,7 +27,12 @@ import numpy as np
 
 from deltaform.thinking.incidence import LINK_FUSION, LINK_REF, Incidence, incidence_of
 
-__all__ = ["flash", "FlashItem"]
+__all__ = ["flash", "FlashItem", "MAX_SPREAD"]
+
+# An atom held by more formulas than this spreads only to the formulas it weighs most in
+# (see ``flash``): such an atom's idf is small, and its full posting list would cost
+# most of a flash on a large memory (at 1M formulas the commonest atoms hold ~10⁵ each).
+MAX_SPREAD = 1000
 
 
 @dataclass(frozen=True)
@@ -74,42 +79,55 @@ def _ranges(ptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total, dtype=np.int64)
 
 
-def _spread_arrays(inc: Incidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(entry weights, each formula's own share, atom-major CSR pointer and entry order), once per incidence."""
-    cached = getattr(inc, "_spread", None)
-    if cached is None:
+def _spread_arrays(inc: Incidence, max_spread: int | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(entry weights, each formula's own echo, atom-major CSR pointer and entry order), once per incidence.
+
+    With ``max_spread``, an atom held by more formulas keeps only the
+    ``max_spread`` entries where it weighs most (ties: the lower row), so the
+    atom-major lists are capped; a formula's echo counts only its kept entries.
+    """
+    cache = inc.__dict__.setdefault("_spread", {})
+    if max_spread not in cache:
         w = _weights(inc)
-        has_atoms = np.bincount(inc.owner, weights=w * w, minlength=inc.n)   # 1 (or 0)
-        by_atom = np.argsort(inc.atoms, kind="stable")
-        atom_ptr = np.zeros(len(inc.atom_names) + 1, dtype=np.int64)
-        np.cumsum(inc.df, out=atom_ptr[1:])
-        cached = (w, has_atoms, atom_ptr, by_atom)
-        object.__setattr__(inc, "_spread", cached)
-    return cached
+        if max_spread is None or not len(inc.df) or int(inc.df.max()) <= max_spread:
+            by_atom = np.argsort(inc.atoms, kind="stable")
+            atom_ptr = np.zeros(len(inc.atom_names) + 1, dtype=np.int64)
+            np.cumsum(inc.df, out=atom_ptr[1:])
+            echo = np.bincount(inc.owner, weights=w * w, minlength=inc.n)   # 1 (or 0)
+        else:
+            order = np.lexsort((inc.owner, -w, inc.atoms))          # by atom, heaviest first, then row
+            start = np.zeros(len(inc.atom_names) + 1, dtype=np.int64)
+            np.cumsum(inc.df, out=start[1:])
+            rank = np.arange(len(order), dtype=np.int64) - start[inc.atoms[order]]
+            by_atom = order[rank < max_spread]
+            atom_ptr = np.zeros(len(inc.atom_names) + 1, dtype=np.int64)
+            np.cumsum(np.minimum(inc.df, max_spread), out=atom_ptr[1:])
+            echo = np.bincount(inc.owner[by_atom], weights=w[by_atom] ** 2, minlength=inc.n)
+        cache[max_spread] = (w, echo, atom_ptr, by_atom)
+    return cache[max_spread]
 
 
-def _first_per_group(groups: np.ndarray, score: np.ndarray, presorted: bool = False) -> np.ndarray:
+def _first_per_group(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Index of the best entry of each group: highest score, then earliest position (groups ascending).
 
-    One stable sort by group (none when ``presorted``), then a segment maximum:
-    much cheaper than a three-key lexsort on the hundreds of thousands of
-    entries a common atom lights.
+    Two scatters (a group maximum, then the first position holding it) instead
+    of sorting the hundreds of thousands of entries a round lights.
     """
-    order = np.arange(len(groups)) if presorted else np.argsort(groups, kind="stable")
-    g, sc = groups[order], score[order]
-    start = np.ones(len(g), dtype=bool)
-    start[1:] = g[1:] != g[:-1]
-    seg = np.cumsum(start) - 1
-    best = np.maximum.reduceat(sc, np.flatnonzero(start))
-    cand = np.flatnonzero(sc == best[seg])
-    first = np.ones(len(cand), dtype=bool)
-    first[1:] = seg[cand[1:]] != seg[cand[:-1]]
-    return order[cand[first]]
+    if not len(groups):
+        return np.empty(0, dtype=np.int64)
+    size = int(groups.max()) + 1
+    best = np.full(size, -np.inf)
+    np.maximum.at(best, groups, score)
+    cand = np.flatnonzero(score == best[groups])
+    first = np.full(size, len(groups), dtype=np.int64)
+    np.minimum.at(first, groups[cand], cand)
+    return first[first < len(groups)]
 
 
 def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0.5, *, limit: int | None = None,
           ref_weight: float = 1.0, fusion_weight: float = 1.0, beam: int | None = 1000,
-          exact: bool | None = None) -> list[FlashItem]:
+          max_spread: int | None = MAX_SPREAD, exact: bool | None = None) -> list[FlashItem]:
     """The formulas ``query`` brings to mind: ``k`` nearest by vector, then ``steps`` rounds of spreading.
 
     ``query``: formula text, a Δ-address or a vector (as for ``memory.search``).
@@ -119,6 +137,10 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
     (default ``k``) most active formulas, most active first. ``beam``: how
     many of the formulas lit in a round spread in the next (the most active;
     None: all) — it bounds the work of every round after the first.
+    ``max_spread``: an atom held by more formulas than this passes activation
+    only to the ``max_spread`` formulas where its tf-idf weight is highest
+    (ties: the lower row; None: no cap) — it bounds the work a very common
+    atom costs, which idf weighs down anyway.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -131,6 +153,8 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
         raise ValueError(f"limit must be >= 1, got {limit}")
     if beam is not None and beam < 1:
         raise ValueError(f"beam must be >= 1 or None, got {beam}")
+    if max_spread is not None and max_spread < 1:
+        raise ValueError(f"max_spread must be >= 1 or None, got {max_spread}")
     if isinstance(query, np.ndarray) and query.ndim == 2 and query.shape[0] != 1:
         raise ValueError("flash takes one query; got a batch of vectors")
     inc = incidence_of(memory)
@@ -157,7 +181,7 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
     similarity[seeds] = seed_sims
     hops[seeds] = 1
 
-    w, has_atoms, atom_ptr, by_atom = _spread_arrays(inc)
+    w, echo, atom_ptr, by_atom = _spread_arrays(inc, max_spread)
     edge_w = np.where(inc.edge_kind == LINK_REF, ref_weight, fusion_weight).astype(np.float64)
     edge_idx = np.arange(len(inc.edge_src), dtype=np.int64)
 
@@ -172,7 +196,7 @@ def flash(memory: Any, query: Any, k: int = 10, steps: int = 2, decay: float = 0
         # atoms → formulas: only the entries of lit atoms; minus each formula's echo of itself
         t_entries = by_atom[_ranges(atom_ptr, np.unique(inc.atoms[e_src]))]
         t_score = atom_act[inc.atoms[t_entries]] * w[t_entries]
-        recv = np.bincount(inc.owner[t_entries], weights=t_score, minlength=n) - frontier * has_atoms
+        recv = np.bincount(inc.owner[t_entries], weights=t_score, minlength=n) - frontier * echo
         recv = np.maximum(recv, 0.0)
         # links
         e_lit = edge_idx[frontier[inc.edge_src] > 0]

@@ -10,13 +10,14 @@ bundled as references (``Δa + Δb``). Weights become densities (``0.7*field: Δ
 The vector is the encoder's output for that formula against the memory: the
 weighted bundle of the sources (under their roles). The formula is stored like
 any other; its provenance (sources, fields, weights, mode) goes to the
-``fusions`` table of the catalogue, and its links to the sources become edges
+``fusions`` table of the catalogue in the same transaction (both or neither), and its links to the sources become edges
 of the coupling graph that :func:`deltaform.thinking.flash` spreads over.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -102,6 +103,15 @@ def fusion_formula(memory: Any, sources: Sequence[str], fields: Sequence[str] | 
     return _bundle([_weighted(_source_node(s), w) for s, w in zip(sources, ws)]), "bundle"
 
 
+def record_fusion(con: sqlite3.Connection, address: str, sources: str, fields: str | None, weights: str | None,
+                  mode: str) -> None:
+    """Write a fusion's provenance row (JSON columns), inside the transaction that stores its formula."""
+    ensure_tables(con)
+    (row,) = con.execute("SELECT row FROM formulas WHERE address=? AND current=1", (address,)).fetchone()
+    con.execute("INSERT OR REPLACE INTO fusions(address, row, sources, fields, weights, mode, added) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (address, row, sources, fields, weights, mode, time.time()))
+
+
 def fuse(memory: Any, *sources: str, fields: Sequence[str] | None = None, weights: Sequence[float] | None = None,
          address: str | None = None, scene: str | None = None) -> Fusion:
     """Fuse the formulas at ``sources`` into a new stored formula; returns it with its provenance.
@@ -117,22 +127,13 @@ def fuse(memory: Any, *sources: str, fields: Sequence[str] | None = None, weight
         stmt: ast.Node = ast.Definition(target, expr, (), scene)
     else:
         stmt = ast.Anonymous(expr, scene)
-    stored = memory.add(stmt)
-    entry = memory.get(stored)
     srcs = tuple(_address(s) for s in sources)
-    con = memory._store.catalog.con
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        ensure_tables(con)
-        con.execute("INSERT OR REPLACE INTO fusions(address, row, sources, fields, weights, mode, added) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (stored, entry.row, json.dumps(list(srcs), ensure_ascii=False),
-                     json.dumps(list(fields), ensure_ascii=False) if fields is not None else None,
-                     json.dumps([float(w) for w in weights]) if weights is not None else None, mode, time.time()))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    provenance = (json.dumps(list(srcs), ensure_ascii=False),
+                  json.dumps(list(fields), ensure_ascii=False) if fields is not None else None,
+                  json.dumps([float(w) for w in weights]) if weights is not None else None, mode)
+    # The provenance is written in the formula's own transaction: both are stored, or neither.
+    stored = memory.add_many([stmt], also=lambda con, addresses: record_fusion(con, addresses[0], *provenance))[0]
+    entry = memory.get(stored)
     return Fusion(address=stored, formula=entry.formula, sources=srcs,
                   fields=tuple(fields) if fields is not None else None,
                   weights=tuple(float(w) for w in weights) if weights is not None else None, mode=mode)

@@ -24,6 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+import numpy as np
+
 if TYPE_CHECKING:
     from deltaform.memory import Memory
     from deltaform.memory.entries import Entry
@@ -58,6 +60,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     center: str | None = None
+    note: str = ""          # what a picture of it left out (see overview); not exported
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -116,8 +119,10 @@ class Graph:
         for n in self.nodes.values():
             lines.append(f"  {_dot_id(n.id)} [label={_dot_id(display_label(n))}, tooltip={_dot_id(n.text)}, "
                          f"{style.get(n.kind, '')}];")
+        if self.note:
+            lines.append(f"  label={_dot_id(self.note)}; labelloc=t; fontsize=12;")
         for e in self.edges:
-            extra = f", penwidth={1 + e.weight / 2:.2g}" if e.kind == "shared" else ""
+            extra = f", penwidth={1 + e.weight / 2:.2g}" if e.kind == "shared" or e.weight > 1 else ""
             lines.append(f"  {_dot_id(e.source)} -> {_dot_id(e.target)} [{edge_style.get(e.kind, '')}{extra}];")
         lines.append("}")
         return "\n".join(lines) + "\n"
@@ -154,10 +159,15 @@ class Graph:
             f.write(text)
         return path
 
-    def draw(self, path: str | os.PathLike, *, engine: str = "auto", labels: int = 80) -> str:
-        """Draw to .svg/.png/.pdf: Graphviz ``dot`` when installed (engine auto or graphviz), else matplotlib."""
+    def draw(self, path: str | os.PathLike, *, engine: str = "auto", labels: int = 100,
+             max_nodes: int | None = None) -> str:
+        """Draw to .svg/.png/.pdf: Graphviz ``dot`` when installed (engine auto or graphviz), else matplotlib.
+
+        A graph of more than ``max_nodes`` nodes (default ``overview.MAX_NODES``;
+        0: no limit) is drawn as its :func:`~deltaform.thinking.overview.overview`.
+        """
         from deltaform.thinking.draw import draw_graph
-        return draw_graph(self, os.fspath(path), engine=engine, labels=labels)
+        return draw_graph(self, os.fspath(path), engine=engine, labels=labels, max_nodes=max_nodes)
 
 
 def display_label(node: Node, width: int = 24) -> str:
@@ -181,39 +191,110 @@ def _dot_id(text: str) -> str:
 
 # ---------------------------------------------------------------- building
 class _Index:
-    """Entries with the lookups the graph needs: by address, who refers to whom, atom postings."""
+    """Every current entry with the lookups the graph needs: by address, who refers to whom, atom postings.
+
+    Used for the whole memory. An atom is *too common* to link formulas by when
+    more than ``max_posting`` formulas hold it, written or inherited through a
+    reference (the count the catalogue's postings give, so that
+    :class:`_Neighbourhood` judges it the same way).
+    """
 
     def __init__(self, entries: list["Entry"], max_posting: int) -> None:
-        self.entries = entries
         self.by_address = {e.address: e for e in entries}
         self.referrers: dict[str, list[str]] = {}
         self.postings: dict[str, list[str]] = {}
+        self.held: dict[str, int] = {}
         for e in entries:
             for r in e.facts.refs:
                 if r in self.by_address:
                     self.referrers.setdefault(r, []).append(e.address)
             for a in dict.fromkeys(e.facts.atoms):
                 self.postings.setdefault(a, []).append(e.address)
+            for a in set(e.facts.atoms) | set(e.facts.inherited):
+                self.held[a] = self.held.get(a, 0) + 1
         self.max_posting = max_posting
+
+    def entry(self, address: str) -> "Entry | None":
+        return self.by_address.get(address)
+
+    def holders(self, atom: str) -> list[str] | None:
+        """The formulas written with ``atom`` (by row); None when it is too common."""
+        return None if self.held.get(atom, 0) > self.max_posting else self.postings.get(atom, [])
+
+    def referring(self, address: str) -> list[str]:
+        return self.referrers.get(address, [])
 
     def shared(self, address: str, minimum: int) -> dict[str, int]:
         """Formulas that share at least ``minimum`` atoms with ``address`` (too common atoms skipped)."""
-        counts: dict[str, int] = {}
-        for a in dict.fromkeys(self.by_address[address].facts.atoms):
-            posting = self.postings.get(a, ())
-            if len(posting) > self.max_posting:
-                continue
-            for other in posting:
-                if other != address:
-                    counts[other] = counts.get(other, 0) + 1
-        return {o: c for o, c in counts.items() if c >= minimum}
+        return _shared(self, address, minimum)
 
     def neighbours(self, address: str, shared: int | None) -> Iterable[str]:
-        e = self.by_address[address]
-        yield from (r for r in e.facts.refs if r in self.by_address)
-        yield from self.referrers.get(address, ())
+        e = self.entry(address)
+        yield from (r for r in e.facts.refs if self.entry(r) is not None)
+        yield from self.referring(address)
         if shared is not None:
             yield from self.shared(address, shared)
+
+
+class _Neighbourhood(_Index):
+    """The same lookups, read from the catalogue on demand: only the entries near the centre.
+
+    An entry is read by address, the formulas referring to it from the
+    ``d:Δ…`` posting and the formulas holding an atom from the ``a:…`` posting
+    (rows of current versions only); a posting longer than ``max_posting``
+    is not read at all. Cost grows with the neighbourhood, not the memory.
+    """
+
+    def __init__(self, memory: "Memory", max_posting: int) -> None:
+        self.catalog = memory._store.catalog
+        _count, replaced = memory._store.state()
+        self.dead = set(self.catalog.dead_rows()) if replaced else set()
+        self.max_posting = max_posting
+        self.by_address = {}
+        self._by_row: dict[int, "Entry"] = {}
+        self._postings: dict[str, list[int]] = {}
+
+    def entry(self, address: str) -> "Entry | None":
+        if address not in self.by_address:
+            from deltaform.memory.entries import entry_from_row
+            found = self.catalog.current_many([address]).get(address)
+            self.by_address[address] = None if found is None else entry_from_row(found)
+            if found is not None:
+                self._by_row[found[0]] = self.by_address[address]
+        return self.by_address[address]
+
+    def _rows(self, term: str) -> list[int]:
+        if term not in self._postings:
+            rows = np.unique(self.catalog.term_rows(term)).tolist()
+            self._postings[term] = [r for r in rows if r not in self.dead]
+        return self._postings[term]
+
+    def _entries(self, rows: list[int]) -> list["Entry"]:
+        from deltaform.memory.entries import entry_from_row
+        missing = [r for r in rows if r not in self._by_row]
+        for r, t in self.catalog.by_rows(missing).items():
+            e = entry_from_row(t)
+            self._by_row[r] = e
+            self.by_address[e.address] = e
+        return [self._by_row[r] for r in rows if r in self._by_row and self._by_row[r].current]
+
+    def holders(self, atom: str) -> list[str] | None:
+        rows = self._rows("a:" + atom)
+        if len(rows) > self.max_posting:
+            return None
+        return [e.address for e in self._entries(rows) if atom in e.facts.atoms]
+
+    def referring(self, address: str) -> list[str]:
+        return [e.address for e in self._entries(self._rows("d:" + address)) if address in e.facts.refs]
+
+
+def _shared(index: _Index, address: str, minimum: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for a in dict.fromkeys(index.entry(address).facts.atoms):
+        for other in index.holders(a) or ():
+            if other != address:
+                counts[other] = counts.get(other, 0) + 1
+    return {o: c for o, c in counts.items() if c >= minimum}
 
 
 def graph(memory: "Memory", around: str | None = None, depth: int = 1, *, atoms: bool = True,
@@ -223,21 +304,24 @@ def graph(memory: "Memory", around: str | None = None, depth: int = 1, *, atoms:
     Links followed from ``around``: references both ways, symbol membership and
     shared atoms; the atoms of every formula reached are added as ``atom`` nodes
     when ``atoms``. ``shared``: the fewest atoms two formulas must share for a
-    ``shared`` edge (None: no such edges); atoms written in more than
-    ``max_posting`` formulas are too common to link formulas by.
+    ``shared`` edge (None: no such edges); atoms held by more than
+    ``max_posting`` formulas are too common to link formulas by. With
+    ``around`` only the neighbourhood is read from the catalogue (its postings
+    by atom and by reference), so the cost does not grow with the memory.
     """
     if depth < 0:
         raise ValueError(f"depth must be >= 0, got {depth}")
     if shared is not None and shared < 1:
         raise ValueError(f"shared must be >= 1 (or None), got {shared}")
-    index = _Index(list(memory.entries()), max_posting)
     if around is None:
-        chosen = [e.address for e in index.entries]
+        index: _Index = _Index(list(memory.entries()), max_posting)
+        chosen = list(index.by_address)
     else:
+        index = _Neighbourhood(memory, max_posting)
         center = around.strip()
         if center.startswith("@"):
             center = "Δ" + center[1:]
-        if center not in index.by_address:
+        if index.entry(center) is None:
             from deltaform.memory.errors import UnknownAddressError
             raise UnknownAddressError(f"{around} is not in the memory {memory.path}")
         seen = {center: 0}
@@ -250,14 +334,14 @@ def graph(memory: "Memory", around: str | None = None, depth: int = 1, *, atoms:
                 if b not in seen:
                     seen[b] = seen[a] + 1
                     queue.append(b)
-        chosen = sorted(seen, key=lambda a: (seen[a], index.by_address[a].row))
+        chosen = sorted(seen, key=lambda a: (seen[a], index.entry(a).row))
     g = Graph(center=None if around is None else chosen[0])
     inside = set(chosen)
     for a in chosen:
-        e = index.by_address[a]
+        e = index.entry(a)
         g.nodes[a] = Node(a, e.kind, a, e.formula)
     for a in chosen:
-        e = index.by_address[a]
+        e = index.entry(a)
         for r in e.facts.refs:
             if r in inside:
                 g.edges.append(Edge(a, r, "member" if e.kind == "symbol" else "ref"))
