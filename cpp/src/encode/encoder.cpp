@@ -17,6 +17,7 @@
 #include "deltaform/ops.hpp"
 #include "deltaform/parallel.hpp"
 #include "deltaform/unicode.hpp"
+#include "encode/atom_cache.hpp"
 #include "encode/view_map.hpp"
 
 namespace deltaform::encode {
@@ -109,6 +110,9 @@ class Evaluation {
     schema_atom_ = atom(reserved_name("schema"));
     tie_ = enc.space_->tie_vector();
   }
+  ~Evaluation() { enc_.space_->give_atom_cache(std::move(atoms_)); }
+  Evaluation(const Evaluation&) = delete;
+  Evaluation& operator=(const Evaluation&) = delete;
 
   // The stored-scale vector of a statement into out. `stream`: out is a row
   // of a batch result (see VectorKernels::store_scaled).
@@ -167,9 +171,9 @@ class Evaluation {
   const void* atom(const std::string& normalized) { return cb_.vector(cb_.intern(normalized)); }
   // By the text as written (not normalised): the codebook normalises once per distinct text.
   const void* atom_cached(std::string_view raw) {
-    if (const void** v = atoms_.find(raw)) return *v;
+    if (const void* v = atoms_->find(raw)) return v;
     const void* v = cb_.vector(cb_.intern_name(raw));
-    atoms_.insert(raw, v);
+    atoms_->insert(raw, v);
     return v;
   }
   const void* step(std::size_t i) {
@@ -696,9 +700,10 @@ class Evaluation {
   const void* schema_atom_ = nullptr;
   const std::uint64_t* tie_ = nullptr;
   std::vector<const void*> steps_;
-  // Raw text -> what it resolves to. The keys view Document pools, which
-  // outlive this Evaluation (it lasts one encode call).
-  ViewMap<const void*> atoms_;
+  // Atom text as written -> its vector; kept by the Space between calls.
+  std::unique_ptr<AtomCache> atoms_ = enc_.space_->take_atom_cache();
+  // Raw text -> what it resolves to in this call's scope. The keys view
+  // Document pools, which outlive this Evaluation (it lasts one encode call).
   ViewMap<const void*> refs_;
   ViewMap<const Located*> schemas_;
 };
