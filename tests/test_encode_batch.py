@@ -60,6 +60,43 @@ def test_threads_and_simd_paths_give_the_same_bits(algebra, dim):
     assert len(df.supported_simd_paths()) >= 1
 
 
+def test_a_warm_space_gives_the_bits_of_a_fresh_one():
+    # The Space keeps atom text -> vector caches between calls: a batch on a
+    # space that has seen other spellings of the same atoms must not differ
+    # from the same batch on a fresh space.
+    lines = role_filler_lines(600, seed=11)
+    warm = df.Space(256, "fhrr", seed=2)
+    spellings = ["Вода + ОБРАЗ: W1", "воДа + образ: w1", "Cafe\u0301 + x", "\"W7\" + w7"]
+    for threads in (1, 2):
+        warm.encode_many(spellings * 50, threads=threads)
+        warm.encode_many(lines[::-1], threads=threads)
+    fresh = df.Space(256, "fhrr", seed=2)
+    assert_same_bits(warm.encode_many(lines, threads=2), fresh.encode_many(lines, threads=1), "warm vs fresh")
+    # Spellings that normalise alike name one atom, whichever was cached first.
+    got = warm.encode_many(spellings + ["вода + образ: w1", "caf\u00e9 + X", "w7 + w7"], threads=1)
+    assert_same_bits(got[:4], got[[4, 4, 5, 6]], "spellings")
+
+
+def test_concurrent_batches_on_one_space_agree():
+    space = df.Space(128, "map", seed=4)
+    parts = [role_filler_lines(400, seed=s, vocab=3000) for s in range(4)]
+    want = [df.Space(128, "map", seed=4).encode_many(p, threads=1) for p in parts]
+    results: dict[int, np.ndarray] = {}
+
+    def run(i):
+        results[i] = space.encode_many(parts[i], threads=2)
+
+    import threading
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for i in range(4):
+        assert_same_bits(results[i], want[i], f"part {i}")
+
+
 @pytest.mark.parametrize("algebra,dim", ALGEBRA_SPACES)
 def test_a_batch_equals_the_reference(algebra, dim):
     assert_matches_reference(df.Space(dim, algebra, seed=5), role_filler_lines(150, seed=3), threads=2)
