@@ -260,23 +260,30 @@ def test_records_equal_the_text_formula(algebra, dim, with_weights):
     names = [f"role{i}" for i in range(6)] + [f"Слово{i}" for i in range(40)]
     ids = space.atom_ids(names)
     for k in (1, 2, 5):
-        n = 40
+        n = 41  # odd: rows go in pairs, and one is left over
         roles = ids[rng.integers(0, 6, size=(n, k))]
         fillers = ids[rng.integers(6, len(names), size=(n, k))]
         weights = None
         if with_weights:
             weights = rng.choice(np.array([0.0, 0.1, 0.5, 1.0, 2.5, 1e-3], np.float32), size=(n, k))
             weights[0, 0] = np.float32(1 / 3)
-        for threads in (1, 2):
-            got = space.encode_records(roles, fillers, weights, threads=threads)
-            texts = []
-            for i in range(n):
-                terms = []
-                for j in range(k):
-                    w = "" if weights is None else repr(float(weights[i, j])) + "*"
-                    terms.append(f"{w}{names[list(ids).index(roles[i, j])]}: {names[list(ids).index(fillers[i, j])]}")
-                texts.append(" + ".join(terms))
-            assert_same_bits(got, space.encode_many(texts), f"k={k} threads={threads}")
+        runs = [(path, threads) for path in df.supported_simd_paths() for threads in (1, 2)]
+        texts = []
+        for i in range(n):
+            terms = []
+            for j in range(k):
+                w = "" if weights is None else repr(float(weights[i, j])) + "*"
+                terms.append(f"{w}{names[list(ids).index(roles[i, j])]}: {names[list(ids).index(fillers[i, j])]}")
+            texts.append(" + ".join(terms))
+        want = space.encode_many(texts)
+        before = df.simd_path()
+        try:
+            for path, threads in runs:
+                df.set_simd_path(path)
+                got = space.encode_records(roles, fillers, weights, threads=threads)
+                assert_same_bits(got, want, f"k={k} {path} threads={threads}")
+        finally:
+            df.set_simd_path(before)
 
 
 def test_records_bad_input():
@@ -292,6 +299,11 @@ def test_records_bad_input():
         space.encode_records(ids[None, :], ids[None, :], np.ones((2, 2), np.float32))
     with pytest.raises(ValueError, match="overflows float32"):
         space.encode_records(ids[None, :], ids[None, :], np.full((1, 2), 3e38, np.float32))
+    # The first row that overflows is named, whichever of a pair of rows it is.
+    big = np.ones((5, 2), np.float32)
+    big[3] = big[4] = 3e38
+    with pytest.raises(ValueError, match="record 3 overflows"):
+        space.encode_records(np.tile(ids, (5, 1)), np.tile(ids, (5, 1)), big, threads=1)
     assert space.encode_records(np.zeros((0, 2)), np.zeros((0, 2))).shape == (0, 128)
 
 
