@@ -60,6 +60,43 @@ def test_threads_and_simd_paths_give_the_same_bits(algebra, dim):
     assert len(df.supported_simd_paths()) >= 1
 
 
+def test_a_warm_space_gives_the_bits_of_a_fresh_one():
+    # The Space keeps atom text -> vector caches between calls: a batch on a
+    # space that has seen other spellings of the same atoms must not differ
+    # from the same batch on a fresh space.
+    lines = role_filler_lines(600, seed=11)
+    warm = df.Space(256, "fhrr", seed=2)
+    spellings = ["Вода + ОБРАЗ: W1", "воДа + образ: w1", "Cafe\u0301 + x", "\"W7\" + w7"]
+    for threads in (1, 2):
+        warm.encode_many(spellings * 50, threads=threads)
+        warm.encode_many(lines[::-1], threads=threads)
+    fresh = df.Space(256, "fhrr", seed=2)
+    assert_same_bits(warm.encode_many(lines, threads=2), fresh.encode_many(lines, threads=1), "warm vs fresh")
+    # Spellings that normalise alike name one atom, whichever was cached first.
+    got = warm.encode_many(spellings + ["вода + образ: w1", "caf\u00e9 + X", "w7 + w7"], threads=1)
+    assert_same_bits(got[:4], got[[4, 4, 5, 6]], "spellings")
+
+
+def test_concurrent_batches_on_one_space_agree():
+    space = df.Space(128, "map", seed=4)
+    parts = [role_filler_lines(400, seed=s, vocab=3000) for s in range(4)]
+    want = [df.Space(128, "map", seed=4).encode_many(p, threads=1) for p in parts]
+    results: dict[int, np.ndarray] = {}
+
+    def run(i):
+        results[i] = space.encode_many(parts[i], threads=2)
+
+    import threading
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for i in range(4):
+        assert_same_bits(results[i], want[i], f"part {i}")
+
+
 @pytest.mark.parametrize("algebra,dim", ALGEBRA_SPACES)
 def test_a_batch_equals_the_reference(algebra, dim):
     assert_matches_reference(df.Space(dim, algebra, seed=5), role_filler_lines(150, seed=3), threads=2)
@@ -223,23 +260,30 @@ def test_records_equal_the_text_formula(algebra, dim, with_weights):
     names = [f"role{i}" for i in range(6)] + [f"Слово{i}" for i in range(40)]
     ids = space.atom_ids(names)
     for k in (1, 2, 5):
-        n = 40
+        n = 41  # odd: rows go in pairs, and one is left over
         roles = ids[rng.integers(0, 6, size=(n, k))]
         fillers = ids[rng.integers(6, len(names), size=(n, k))]
         weights = None
         if with_weights:
             weights = rng.choice(np.array([0.0, 0.1, 0.5, 1.0, 2.5, 1e-3], np.float32), size=(n, k))
             weights[0, 0] = np.float32(1 / 3)
-        for threads in (1, 2):
-            got = space.encode_records(roles, fillers, weights, threads=threads)
-            texts = []
-            for i in range(n):
-                terms = []
-                for j in range(k):
-                    w = "" if weights is None else repr(float(weights[i, j])) + "*"
-                    terms.append(f"{w}{names[list(ids).index(roles[i, j])]}: {names[list(ids).index(fillers[i, j])]}")
-                texts.append(" + ".join(terms))
-            assert_same_bits(got, space.encode_many(texts), f"k={k} threads={threads}")
+        runs = [(path, threads) for path in df.supported_simd_paths() for threads in (1, 2)]
+        texts = []
+        for i in range(n):
+            terms = []
+            for j in range(k):
+                w = "" if weights is None else repr(float(weights[i, j])) + "*"
+                terms.append(f"{w}{names[list(ids).index(roles[i, j])]}: {names[list(ids).index(fillers[i, j])]}")
+            texts.append(" + ".join(terms))
+        want = space.encode_many(texts)
+        before = df.simd_path()
+        try:
+            for path, threads in runs:
+                df.set_simd_path(path)
+                got = space.encode_records(roles, fillers, weights, threads=threads)
+                assert_same_bits(got, want, f"k={k} {path} threads={threads}")
+        finally:
+            df.set_simd_path(before)
 
 
 def test_records_bad_input():
@@ -255,6 +299,11 @@ def test_records_bad_input():
         space.encode_records(ids[None, :], ids[None, :], np.ones((2, 2), np.float32))
     with pytest.raises(ValueError, match="overflows float32"):
         space.encode_records(ids[None, :], ids[None, :], np.full((1, 2), 3e38, np.float32))
+    # The first row that overflows is named, whichever of a pair of rows it is.
+    big = np.ones((5, 2), np.float32)
+    big[3] = big[4] = 3e38
+    with pytest.raises(ValueError, match="record 3 overflows"):
+        space.encode_records(np.tile(ids, (5, 1)), np.tile(ids, (5, 1)), big, threads=1)
     assert space.encode_records(np.zeros((0, 2)), np.zeros((0, 2))).shape == (0, 128)
 
 

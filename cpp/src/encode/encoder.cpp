@@ -17,6 +17,7 @@
 #include "deltaform/ops.hpp"
 #include "deltaform/parallel.hpp"
 #include "deltaform/unicode.hpp"
+#include "encode/atom_cache.hpp"
 #include "encode/view_map.hpp"
 
 namespace deltaform::encode {
@@ -109,6 +110,9 @@ class Evaluation {
     schema_atom_ = atom(reserved_name("schema"));
     tie_ = enc.space_->tie_vector();
   }
+  ~Evaluation() { enc_.space_->give_atom_cache(std::move(atoms_)); }
+  Evaluation(const Evaluation&) = delete;
+  Evaluation& operator=(const Evaluation&) = delete;
 
   // The stored-scale vector of a statement into out. `stream`: out is a row
   // of a batch result (see VectorKernels::store_scaled).
@@ -136,20 +140,49 @@ class Evaluation {
   bool record(const Codebook::View& view, const std::uint32_t* roles, const std::uint32_t* fillers,
               const float* weights, std::size_t k, void* out) {
     if (k == 1) return store(Value{view.vector(roles[0]), view.vector(fillers[0]), weights ? weights[0] : 1.0}, out, true);
-    bool unit = true;
-    if (weights && bsc_)
-      for (std::size_t j = 0; j < k; ++j) unit = unit && unit_coefficient(weights[j]);
     reserve_slots(0, 1);
-    Sum sum = begin_sum(slot(0, 0), 0, unit, k);
-    for (std::size_t j = 0; j < k; ++j)
-      add(sum, Value{view.vector(roles[j]), view.vector(fillers[j]), 1.0}, weights ? double(weights[j]) : 1.0);
-    finish(sum);
+    record_sum(view, roles, fillers, weights, k, slot(0, 0));
     return store(Value{slot(0, 0), nullptr, 1.0}, out, true);
+  }
+
+  // Two consecutive rows (k pairs each, the second's tables k entries on),
+  // each exactly as record() does it. Their squared norms are taken in one
+  // pass: each is a chain of dependent additions in a fixed order, and two
+  // independent chains run side by side in the time of one. ok[0], ok[1] as
+  // record()'s result.
+  void record_pair(const Codebook::View& view, const std::uint32_t* roles, const std::uint32_t* fillers,
+                   const float* weights, std::size_t k, void* out0, void* out1, bool ok[2]) {
+    if (k == 1 || bsc_) {
+      ok[0] = record(view, roles, fillers, weights, k, out0);
+      ok[1] = record(view, roles + k, fillers + k, weights ? weights + k : nullptr, k, out1);
+      return;
+    }
+    reserve_slots(0, 2);
+    const float* x0 = static_cast<const float*>(slot(0, 0));
+    const float* x1 = static_cast<const float*>(slot(0, 1));
+    record_sum(view, roles, fillers, weights, k, slot(0, 0));
+    record_sum(view, roles + k, fillers + k, weights ? weights + k : nullptr, k, slot(0, 1));
+    double n2[2];
+    vk_.squared_norm2(x0, x1, width_, n2);
+    ok[0] = store_normed(x0, n2[0], out0, true);
+    ok[1] = store_normed(x1, n2[1], out1, true);
   }
 
   std::vector<fm::Error> warnings;
 
  private:
+  // The sum of a record's bound pairs into acc (a scratch slot), unscaled.
+  void record_sum(const Codebook::View& view, const std::uint32_t* roles, const std::uint32_t* fillers,
+                  const float* weights, std::size_t k, void* acc) {
+    bool unit = true;
+    if (weights && bsc_)
+      for (std::size_t j = 0; j < k; ++j) unit = unit && unit_coefficient(weights[j]);
+    Sum sum = begin_sum(acc, 0, unit, k);
+    for (std::size_t j = 0; j < k; ++j)
+      add(sum, Value{view.vector(roles[j]), view.vector(fillers[j]), 1.0}, weights ? double(weights[j]) : 1.0);
+    finish(sum);
+  }
+
   // ---------------------------------------------------------------- scratch
   // Slot i of a level's arena. reserve_slots() must have made room first:
   // growing an arena would move the vectors that values point into.
@@ -167,9 +200,9 @@ class Evaluation {
   const void* atom(const std::string& normalized) { return cb_.vector(cb_.intern(normalized)); }
   // By the text as written (not normalised): the codebook normalises once per distinct text.
   const void* atom_cached(std::string_view raw) {
-    if (const void** v = atoms_.find(raw)) return *v;
+    if (const void* v = atoms_->find(raw)) return v;
     const void* v = cb_.vector(cb_.intern_name(raw));
-    atoms_.insert(raw, v);
+    atoms_->insert(raw, v);
     return v;
   }
   const void* step(std::size_t i) {
@@ -241,7 +274,10 @@ class Evaluation {
       return true;
     }
     const float* x = static_cast<const float*>(materialize(v, final_.data()));
-    const double n2 = vk_.squared_norm(x, width_);
+    return store_normed(x, vk_.squared_norm(x, width_), out, stream);
+  }
+  // The rest of store() for x (fhrr/map) whose squared norm n2 is known.
+  bool store_normed(const float* x, double n2, void* out, bool stream) {
     if (!std::isfinite(n2)) return false;
     if (!(n2 > 0.0)) {
       std::memcpy(out, x, p_.bytes());
@@ -696,9 +732,10 @@ class Evaluation {
   const void* schema_atom_ = nullptr;
   const std::uint64_t* tie_ = nullptr;
   std::vector<const void*> steps_;
-  // Raw text -> what it resolves to. The keys view Document pools, which
-  // outlive this Evaluation (it lasts one encode call).
-  ViewMap<const void*> atoms_;
+  // Atom text as written -> its vector; kept by the Space between calls.
+  std::unique_ptr<AtomCache> atoms_ = enc_.space_->take_atom_cache();
+  // Raw text -> what it resolves to in this call's scope. The keys view
+  // Document pools, which outlive this Evaluation (it lasts one encode call).
   ViewMap<const void*> refs_;
   ViewMap<const Located*> schemas_;
 };
@@ -775,14 +812,22 @@ void encode_records(Space& space, const std::uint32_t* roles, const std::uint32_
   parallel_chunks(n, threads, chunk_rows(n, threads), [&](std::size_t w, std::size_t lo, std::size_t hi) {
     if (!evals[w]) evals[w] = std::make_unique<Evaluation>(enc, empty);
     Evaluation& ev = *evals[w];
-    for (std::size_t i = lo; i < hi; ++i) {
-      if (!ev.record(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
-                     static_cast<char*>(out) + i * bytes)) {
-        std::size_t cur = overflow.load();
-        while (i < cur && !overflow.compare_exchange_weak(cur, i)) {
-        }
+    auto note_overflow = [&](std::size_t i) {
+      std::size_t cur = overflow.load();
+      while (i < cur && !overflow.compare_exchange_weak(cur, i)) {
       }
+    };
+    std::size_t i = lo;
+    for (; i + 2 <= hi; i += 2) {
+      bool ok[2];
+      ev.record_pair(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
+                     static_cast<char*>(out) + i * bytes, static_cast<char*>(out) + (i + 1) * bytes, ok);
+      if (!ok[0]) note_overflow(i);
+      if (!ok[1]) note_overflow(i + 1);
     }
+    if (i < hi && !ev.record(view, roles + i * k, fillers + i * k, weights ? weights + i * k : nullptr, k,
+                             static_cast<char*>(out) + i * bytes))
+      note_overflow(i);
     vk.store_fence();
   });
   if (overflow.load() < n)

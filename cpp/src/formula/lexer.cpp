@@ -38,9 +38,39 @@ struct BmpTable {
   }
 };
 
-std::uint8_t flags_of(char32_t cp) {
+const std::uint8_t* bmp_flags() {
   static const BmpTable table;
-  return cp < 0x10000 ? table.flags[cp] : classify(cp);
+  return table.flags;
+}
+
+std::uint8_t flags_of(char32_t cp) { return cp < 0x10000 ? bmp_flags()[cp] : classify(cp); }
+
+// Word characters among ASCII: letters, digits, '_' (as is_word_char says).
+constexpr bool ascii_word(unsigned char b) {
+  return ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || (b >= '0' && b <= '9') || b == '_';
+}
+
+// The end of a run of word characters that are ASCII or two-byte UTF-8 (most
+// words), from i: the common case of lex_word's loop, without its general
+// checks. Stops before anything else, which the general loop then looks at.
+std::size_t plain_word_end(std::string_view s, std::size_t i) {
+  const std::uint8_t* flags = bmp_flags();
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      if (!ascii_word(b)) break;
+      ++i;
+      continue;
+    }
+    if (b < 0xC2 || b > 0xDF || i + 1 >= n) break;
+    const auto c = static_cast<unsigned char>(s[i + 1]);
+    if ((c & 0xC0) != 0x80) break;
+    // U+0080..U+07FF: never ZWNJ/ZWJ, so a word character is a letter, digit or mark.
+    if (!(flags[(char32_t(b & 0x1F) << 6) | char32_t(c & 0x3F)] & (kLetter | kDigit | kMark))) break;
+    i += 2;
+  }
+  return i;
 }
 
 bool is_letter(char32_t cp) {
@@ -105,6 +135,16 @@ bool peek_cp(std::string_view s, std::size_t i, char32_t& cp, std::size_t& next)
     next = i + 1;
     return true;
   }
+  // Two-byte sequences (Cyrillic, Greek, Latin with accents: most words that
+  // are not ASCII) decoded here; anything else, and every error, by decode.
+  if (b >= 0xC2 && b <= 0xDF && i + 1 < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i + 1]);
+    if ((c & 0xC0) == 0x80) {
+      cp = (char32_t(b & 0x1F) << 6) | char32_t(c & 0x3F);
+      next = i + 2;
+      return true;
+    }
+  }
   next = i;
   return unicode::decode(s, next, cp);
 }
@@ -151,7 +191,9 @@ Token Lexer::lex_word(std::size_t begin, Tok kind, std::size_t value_begin) {
   // the first character is a letter (checked by the caller)
   peek_cp(s, i, cp, next);
   i = next;
-  while (peek_cp(s, i, cp, next)) {
+  for (;;) {
+    i = chars::plain_word_end(s, i);
+    if (!peek_cp(s, i, cp, next)) break;
     if (chars::is_word_char(cp)) {
       i = next;
       continue;
@@ -266,7 +308,7 @@ Token Lexer::lex_non_ascii(std::size_t begin) {
   const std::string_view s = line_;
   std::size_t next = begin;
   char32_t cp;
-  if (!unicode::decode(s, next, cp))
+  if (!peek_cp(s, begin, cp, next))
     return bad(begin, begin + 1, "invalid UTF-8 byte " + byte_name(static_cast<unsigned char>(s[begin])));
   Token t;
   t.begin = t.value_begin = static_cast<std::uint32_t>(begin);
@@ -317,7 +359,7 @@ Token Lexer::next() {
     if (b >= 0x80) {
       std::size_t next = pos_;
       char32_t cp;
-      if (unicode::decode(s, next, cp) && chars::is_space(cp)) {
+      if (peek_cp(s, pos_, cp, next) && chars::is_space(cp)) {
         pos_ = next;
         continue;
       }

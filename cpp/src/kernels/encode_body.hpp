@@ -208,6 +208,13 @@ void store_fence() {
 #endif
 }
 
+// squared_norm's last steps: the 8 partial sums combined in the rules' order, then the tail.
+inline double combine_norm(const double acc[8], const float* v, size_t i, size_t n) {
+  double total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) total += double(v[i]) * double(v[i]);
+  return total;
+}
+
 double squared_norm(const float* v, size_t n) {
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t i = 0;
@@ -233,9 +240,29 @@ double squared_norm(const float* v, size_t n) {
   for (; i + 8 <= n; i += 8)
     for (int j = 0; j < 8; ++j) acc[j] += double(v[i + j]) * double(v[i + j]);
 #endif
-  double total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  for (; i < n; ++i) total += double(v[i]) * double(v[i]);
-  return total;
+  return combine_norm(acc, v, i, n);
+}
+
+void squared_norm2(const float* a, const float* b, size_t n, double out[2]) {
+#if defined(__AVX512F__)
+  // squared_norm's AVX-512 loop for both vectors, one accumulator each.
+  double acc_a[8], acc_b[8];
+  __m512d sa = _mm512_setzero_pd(), sb = _mm512_setzero_pd();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d xa = _mm512_cvtps_pd(_mm256_loadu_ps(a + i));
+    const __m512d xb = _mm512_cvtps_pd(_mm256_loadu_ps(b + i));
+    sa = _mm512_add_pd(sa, _mm512_mul_pd(xa, xa));
+    sb = _mm512_add_pd(sb, _mm512_mul_pd(xb, xb));
+  }
+  _mm512_storeu_pd(acc_a, sa);
+  _mm512_storeu_pd(acc_b, sb);
+  out[0] = combine_norm(acc_a, a, i, n);
+  out[1] = combine_norm(acc_b, b, i, n);
+#else
+  out[0] = squared_norm(a, n);
+  out[1] = squared_norm(b, n);
+#endif
 }
 
 void xor_axpy_bits(float c, const uint64_t* a, const uint64_t* b, float* __restrict acc, size_t nbits) {
@@ -320,7 +347,7 @@ void majority_bits(const float* counts, const uint64_t* tie, uint64_t* out, size
 const deltaform::encode::VectorKernels& table() {
   static const deltaform::encode::VectorKernels t{
       cmul_scaled, cmul_axpy, cmul_sum, mul_scaled, mul_axpy, scale, store_scaled, store_fence,
-      squared_norm, xor_axpy_bits, count_votes, count_majority, majority_bits,
+      squared_norm, squared_norm2, xor_axpy_bits, count_votes, count_majority, majority_bits,
   };
   return t;
 }

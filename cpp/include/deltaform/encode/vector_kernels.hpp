@@ -34,6 +34,9 @@ struct VectorKernels {
   // Σ double(v_i)^2 with 8 interleaved partial sums, combined as
   // ((0+1)+(2+3))+((4+5)+(6+7)), then the tail in order (the rules' order).
   double (*squared_norm)(const float* v, std::size_t n);
+  // The squared norms of a and b, each exactly as squared_norm, in one pass
+  // (two independent chains of additions overlap): out[0] for a, out[1] for b.
+  void (*squared_norm2)(const float* a, const float* b, std::size_t n, double out[2]);
   // bsc counts: acc = acc + (bit of a^b ? -c : +c) per component (b may be null: bits of a)
   void (*xor_axpy_bits)(float c, const std::uint64_t* a, const std::uint64_t* b, float* acc, std::size_t nbits);
   // bsc with unit weights, bit-sliced counters (plane q, words apart, holds bit q of
