@@ -234,7 +234,8 @@ def bench_switch(work: str, sizes: list[int], latency_at: list[int], queries: in
         Q = space.encode_many(formulas(queries, seed=7)[0])
         exact = timed_queries(mem, Q, exact=True)
         approx = timed_queries(mem, Q, exact=False)
-        point = {"rows": size, "exact": percentiles(exact), "hnsw": percentiles(approx), "index_add_s": build}
+        point = {"rows": size, "exact": percentiles(exact), "hnsw": percentiles(approx), "index_add_s": build,
+                 "load": os.getloadavg()[0]}
         out["points"].append(point)
         print(f"  switch: {size} rows: exact p50 {point['exact']['p50_ms']:.2f} ms, "
               f"hnsw p50 {point['hnsw']['p50_ms']:.2f} ms", file=sys.stderr)
@@ -287,10 +288,12 @@ def markdown(r: dict) -> str:
     if "switch" in r:
         s = r["switch"]
         out += [f"## Exact vs hnswlib (fhrr dim 256, k=10, ef=64, M={s['M']}, ef_construction={s['ef_construction']})",
-                "", "| rows | exact p50 / p99 ms | hnswlib p50 / p99 ms |", "|---|---|---|"]
+                "", "| rows | exact p50 / p99 ms | hnswlib p50 / p99 ms | index additions since the previous size, s | load |",
+                "|---|---|---|---|---|"]
         for p in s["points"]:
             out.append(f"| {p['rows']:,} | {p['exact']['p50_ms']:.2f} / {p['exact']['p99_ms']:.2f} | "
-                       f"{p['hnsw']['p50_ms']:.2f} / {p['hnsw']['p99_ms']:.2f} |")
+                       f"{p['hnsw']['p50_ms']:.2f} / {p['hnsw']['p99_ms']:.2f} | {p['index_add_s']:.0f} | "
+                       f"{p.get('load', float('nan')):.1f} |")
         ro = s["reopen_with_index"]
         out += ["", f"switch point: hnswlib is faster from **{s['switch_rows']} rows**", "",
                 f"reopen with index ({ro['rows']:,} rows): open {ro['open_s'] * 1e3:.0f} ms, first index query "
@@ -307,6 +310,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,2000,5000,10000,20000,50000,100000")
     ap.add_argument("--M", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=100)
+    ap.add_argument("--queries", type=int, default=50, help="queries per latency point of the switch section")
     ap.add_argument("--skip", action="append", default=[], choices=["ingest", "navec", "switch"])
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "memory.json"))
@@ -322,7 +326,8 @@ def main() -> None:
             report["ingest"] = bench_ingest(work, a.rows, a.text_rows, batch=10_000)
             print(json.dumps(report["ingest"]), file=sys.stderr)
         if "switch" not in a.skip:
-            report["switch"] = bench_switch(work, sizes, [10_000, 100_000], queries=50, M=a.M, efc=a.ef_construction)
+            report["switch"] = bench_switch(work, sizes, [10_000, 100_000, 1_000_000], queries=a.queries, M=a.M,
+                                            efc=a.ef_construction)
         if "navec" not in a.skip:
             report["navec"] = bench_navec(work, a.navec_rows, 1000, M=a.M, efc=a.ef_construction, efs=[32, 64, 128])
     finally:

@@ -24,7 +24,7 @@ import numpy as np
 
 from deltaform import ast
 from deltaform.memory import ingest
-from deltaform.memory.entries import Entry, Hit, entry_from_row
+from deltaform.memory.entries import Entry, Hit, definition_text, entry_from_row
 from deltaform.memory.errors import CorruptMemoryError, MemoryWarning, UnknownAddressError
 from deltaform.memory.index import IndexParams, VectorIndex
 from deltaform.memory.records import Batch, Record, SchemaRecord
@@ -50,6 +50,7 @@ class Memory:
                                                       else meta.get("exact_threshold", DEFAULT_EXACT_THRESHOLD)),
                                   ef=int(ef if ef is not None else meta.get("hnsw_ef", 64)), threads=threads)
         self.lock_timeout = lock_timeout
+        self._float_width = 0 if store.space.algebra == "bsc" else store.space.width   # 0: no lean query path
         self._closed = False
         self._close_lock = threading.Lock()
         count = store.state()[0]
@@ -304,11 +305,24 @@ class Memory:
                 return np.array(self._store.matrix()[row[0]])[None, :]
         return ingest.encode_query(self, query)[None, :]
 
+    def _plain_query(self, query: np.ndarray) -> bool:
+        """A float query (or batch) hnswlib can take as it is: float32, C order, the space's width, finite."""
+        if (self._float_width == 0 or query.dtype != np.float32 or not (query.ndim == 1 or query.ndim == 2)
+                or query.shape[-1] != self._float_width or not query.size or not query.flags.c_contiguous):
+            return False
+        # One sum is cheaper than a finiteness mask; a non-finite (or overflowing) sum takes the checked path.
+        return bool(np.isfinite(query.sum()))
+
     def search(self, query: Any, k: int = 10, *, ef: int | None = None, exact: bool | None = None,
                schema: str | Sequence[str] | None = None, source: str | None = None,
                atoms: str | Sequence[str] | None = None, roles: str | Sequence[str] | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         """Rows and similarities, ``(q, k)`` arrays (-1 / -inf where fewer rows qualify)."""
+        if (type(query) is np.ndarray and schema is None and source is None and atoms is None and roles is None
+                and k >= 1 and self._plain_query(query)):
+            found = self._searcher.search_plain(query, int(k), ef, exact)
+            if found is not None:
+                return found
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         Q = self.query_vectors(query)
@@ -329,16 +343,19 @@ class Memory:
         """
         rows, sims = self.search(query, k, ef=ef, exact=exact, schema=schema, source=source, atoms=atoms,
                                  roles=roles)
-        entries = self._store.entries(np.unique(rows[rows >= 0]).tolist())
+        # One catalogue read for every hit, without the facts (a hit does not show them).
+        found = self._store.hit_columns(set(rows[rows >= 0].tolist()))
         out = []
-        for r_row, s_row in zip(rows, sims):
+        for r_row, s_row in zip(rows.tolist(), sims.tolist()):
             hits = []
-            for r, s in zip(r_row.tolist(), s_row.tolist()):
+            for r, s in zip(r_row, s_row):
                 if r < 0:
                     break
-                e = entries[r]
-                hits.append(Hit(address=e.address, similarity=float(s), formula=e.formula, scene=e.scene,
-                                row=r, version=e.version))
+                address, version, params, expr, scene = found[r]
+                hits.append(Hit(address=address, similarity=s,
+                                formula=definition_text(address, tuple(json.loads(params)) if params else (),
+                                                        expr, scene),
+                                scene=scene, row=r, version=version))
             out.append(hits)
         batch = isinstance(query, np.ndarray) and query.ndim == 2
         return out if batch else out[0]

@@ -22,6 +22,7 @@ import re
 import sys
 from array import array
 from collections import defaultdict
+from itertools import repeat
 import sqlite3
 import time
 import uuid
@@ -42,6 +43,7 @@ from deltaform.memory.errors import (
     ReadOnlyMemoryError,
     SpaceMismatchError,
 )
+from deltaform.memory.generation import RECHECK_SECONDS, Generation
 from deltaform.memory.locks import FileLock
 from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
 from deltaform.memory.vectorfile import VectorFile
@@ -76,6 +78,9 @@ class Store:
         self.notes: list[str] = []          # what open found and repaired
         self._state_key: tuple | None = None
         self._state: tuple[int, int] = (0, 0)
+        self.generation = Generation(path, writable=not readonly)
+        self._state_generation: int | None = None   # the counter when _state was read
+        self._state_time = 0.0
 
     # ------------------------------------------------------------ create / open
     @classmethod
@@ -236,21 +241,32 @@ class Store:
     def close(self) -> None:
         self.catalog.close()
         self.vectors.close()
+        self.generation.close()
 
     # ------------------------------------------------------------ reading
     def state(self) -> tuple[int, int]:
-        """(committed rows, replaced rows), re-read only when another connection committed."""
+        """(committed rows, replaced rows), re-read only when another connection committed.
+
+        The writer's commit counter (generation.py) answers "nothing changed" with a
+        memory read; the catalogue is asked again when it moved, or after
+        RECHECK_SECONDS in case a writer died between its commit and the bump.
+        """
+        g = self.generation.value
+        if g is not None and g == self._state_generation and time.monotonic() - self._state_time < RECHECK_SECONDS:
+            return self._state
         try:
             key = (id(self.catalog.con), self.catalog.data_version())
             if key != self._state_key:
                 self._state = self.catalog.snapshot()
                 self._state_key = key
+            self._state_generation, self._state_time = g, time.monotonic()
             return self._state
         except sqlite3.DatabaseError as e:
             raise self.corrupt(e) from e
 
     def invalidate(self) -> None:
         self._state_key = None
+        self._state_generation = None
 
     def matrix(self, count: int | None = None) -> np.ndarray:
         """The committed vectors as a read-only array over the memory-mapped file."""
@@ -264,6 +280,12 @@ class Store:
     def entries(self, rows: Sequence[int]) -> dict[int, Entry]:
         try:
             return {r: entry_from_row(t) for r, t in self.catalog.by_rows(rows).items()}
+        except sqlite3.DatabaseError as e:
+            raise self.corrupt(e) from e
+
+    def hit_columns(self, rows: Sequence[int]) -> dict[int, tuple]:
+        try:
+            return self.catalog.hit_columns(rows)
         except sqlite3.DatabaseError as e:
             raise self.corrupt(e) from e
 
@@ -296,6 +318,7 @@ class Store:
                 raise self.corrupt(e) from e
             finally:
                 con.close()
+                self.generation.bump()
                 self.invalidate()
 
 
@@ -418,14 +441,24 @@ class WriteSession:
             self.store.vectors.write_rows(first, vectors if len(keep) == n else vectors[keep])  # + fsync
 
         rows_of = {addresses[i]: first + j for j, i in enumerate(keep)}
-        last_of = {addresses[i]: first + j for j, i in enumerate(keep)}   # the last row wins
+        last_of = rows_of   # the last row of an address wins
         version_of = {a: e.version for a, e in existing.items()}
         facts_json, term_rows = self._facts(batch, keep, first, addresses)
         sources = batch.sources or [None] * n
         lines = batch.lines or [None] * n
-        formula_rows = []
+        formula_rows: list[tuple] = []
         n_replaced = 0
-        for j, i in enumerate(keep):
+        if not existing and len(keep) == n and len(rows_of) == n:
+            # Every row new, each address once (the bulk case): the columns zipped in C, no loop here.
+            formula_rows = list(zip(
+                range(first, first + n), addresses, repeat(1), repeat(1), kinds,
+                repeat(None) if batch.params is None else [_JSON.encode(list(p)) if p else None for p in params],
+                batch.exprs, batch.scenes, facts_json, sources, lines, repeat(now), repeat(batch_id),
+                repeat(int(batch.encoded))))
+            keep_loop: list[int] = []
+        else:
+            keep_loop = keep
+        for j, i in enumerate(keep_loop):
             a, row = addresses[i], first + j
             version = version_of.get(a, 0) + 1
             version_of[a] = version
@@ -442,12 +475,17 @@ class WriteSession:
                                           (a,)).rowcount
         con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})", formula_rows)
         if batch.sources is not None:   # the source of each row is a term too ('f:path')
-            term_rows.extend(("f:" + src, first + j) for j, i in enumerate(keep)
-                             if (src := batch.sources[i]) is not None)
+            srcs = [batch.sources[i] for i in keep]
+            if len(set(srcs)) == 1:
+                if srcs[0] is not None:
+                    term_rows["f:" + srcs[0]].extend(range(first, first + len(keep)))
+            else:
+                for j, src in enumerate(srcs):
+                    if src is not None:
+                        term_rows["f:" + src].append(first + j)
         if term_rows:
-            postings: defaultdict[str, array] = defaultdict(lambda: array("q"))
-            for t, row in term_rows:
-                postings[t].append(row)   # rows come in increasing order; a repeat is harmless to a mask
+            # rows come in increasing order; a repeat is harmless to a mask
+            postings = {t: array("q", rows_) for t, rows_ in term_rows.items()}
             if sys.byteorder != "little":
                 for a in postings.values():
                     a.byteswap()
@@ -475,8 +513,9 @@ class WriteSession:
         return addresses
 
     def _facts(self, batch: Batch, keep: list[int], first: int, addresses: list[str]
-               ) -> tuple[list[str], list[tuple[str, int]]]:
-        """The facts JSON of each kept row and the filter terms of the batch."""
+               ) -> tuple[list[str], defaultdict[str, list[int]]]:
+        """The facts JSON of each kept row and the filter terms of the batch (term -> rows)."""
+        terms: defaultdict[str, list[int]] = defaultdict(list)
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
             if _PLAIN.fullmatch("".join(x for i in keep for x in atoms[i])):
@@ -485,7 +524,10 @@ class WriteSession:
                               for i in keep]
             else:
                 facts_json = [_JSON.encode({"atoms": list(atoms[i])}) for i in keep]
-            terms = [("a:" + x, first + j) for j, i in enumerate(keep) for x in atoms[i]]
+            for j, i in enumerate(keep):
+                row = first + j
+                for x in atoms[i]:
+                    terms["a:" + x].append(row)
             return facts_json, terms
         # References to rows of this same batch (before or after: the encoder takes any order)
         # get the rows they have now; a name defined twice refers to its last definition.
@@ -504,12 +546,23 @@ class WriteSession:
             for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
                 f = json.loads(facts)
                 inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
-        for j, i in enumerate(keep):   # forward references see at least the direct atoms
-            inherited_of.setdefault(first + j, list(batch.facts[i].atoms))
+        any_refs = bool(ref_rows) or any(batch.facts[i].refs for i in keep)
+        if any_refs:
+            for j, i in enumerate(keep):   # forward references see at least the direct atoms
+                inherited_of.setdefault(first + j, list(batch.facts[i].atoms))
         facts_json: list[str] = []
-        terms: list[tuple[str, int]] = []
         for j, i in enumerate(keep):
             facts = batch.facts[i]
+            if not (facts.refs or facts.vars or facts.inherited):
+                # The common row (no references): its JSON and terms written directly.
+                row = first + j
+                if any_refs:
+                    inherited_of[row] = facts.atoms
+                facts_json.append(_plain_facts_json(facts))
+                for prefix, names in (("a:", facts.atoms), ("s:", facts.schemas), ("r:", facts.roles)):
+                    for x in names:
+                        terms[prefix + x].append(row)
+                continue
             if facts.refs:
                 inh = [x for r in facts.refs.values() if r is not None for x in inherited_of.get(r, ())]
                 direct = set(facts.atoms)
@@ -517,7 +570,8 @@ class WriteSession:
                               vars=facts.vars, inherited=[x for x in dict.fromkeys(inh) if x not in direct])
             inherited_of[first + j] = facts.atoms + facts.inherited
             facts_json.append(_JSON.encode(facts.to_json()))
-            terms.extend((t, first + j) for t in terms_of(facts))
+            for t in terms_of(facts):
+                terms[t].append(first + j)
         return facts_json, terms
 
     def _schema_rows(self, schemas: Sequence[SchemaRecord], replace: bool, now: float) -> list[tuple]:
@@ -543,6 +597,18 @@ class WriteSession:
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\u2028\u2029]*')
+
+
+def _plain_facts_json(facts: Facts) -> str:
+    """``_JSON.encode(facts.to_json())`` for facts of atoms, roles and schemas only; joined directly
+    when no name needs escaping."""
+    if not _PLAIN.fullmatch("".join(facts.atoms) + "".join(facts.roles) + "".join(facts.schemas)):
+        return _JSON.encode(facts.to_json())
+    text = '{"atoms":["' + '","'.join(facts.atoms) + '"]' if facts.atoms else '{"atoms":[]'
+    for key, names in (("roles", facts.roles), ("schemas", facts.schemas)):
+        if names:
+            text += ',"' + key + '":["' + '","'.join(names) + '"]'
+    return text + "}"
 
 
 def _numeric(address: str) -> bool:
