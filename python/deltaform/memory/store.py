@@ -378,7 +378,7 @@ class WriteSession:
         it = iter(fresh)
         return [a if a is not None else next(it) for a in addresses]
 
-    def _prepare_vectors(self, vectors: np.ndarray) -> np.ndarray:
+    def _prepare_vectors(self, vectors: np.ndarray, encoded: bool = False) -> np.ndarray:
         space = self.store.space
         v = np.asarray(vectors)
         if v.ndim != 2 or v.shape[1] != space.width:
@@ -386,7 +386,9 @@ class WriteSession:
         if v.dtype != space.dtype:
             if space.algebra == "bsc" or v.dtype.kind not in "fiu":
                 raise TypeError(f"vector dtype {v.dtype}, expected {space.dtype} for {space!r}")
-        out = np.array(v, dtype=space.dtype, order="C", copy=True)
+        out = np.ascontiguousarray(v, dtype=space.dtype)   # no copy when it is in shape already
+        if encoded and v.dtype == space.dtype:
+            return out   # the encoder's own output: finite and at the stored scale by construction
         if space.algebra != "bsc" and len(out):
             finite = np.isfinite(out).all(axis=1)
             if not finite.all():
@@ -396,6 +398,8 @@ class WriteSession:
             sq = np.einsum("ij,ij->i", out, out, dtype=np.float64)
             off = (sq > 0) & (np.abs(sq / space.dim - 1.0) > 1e-4)
             if off.any():
+                if np.may_share_memory(out, v):
+                    out = out.copy()   # never rescale the caller's array
                 out[off] *= np.sqrt(space.dim / sq[off]).astype(np.float32)[:, None]
         return out
 
@@ -407,7 +411,7 @@ class WriteSession:
         batch.check()
         n = len(batch)
         addresses = self._assign(batch.addresses, replace)
-        vectors = self._prepare_vectors(batch.vectors)
+        vectors = self._prepare_vectors(batch.vectors, batch.encoded)
         now = time.time()
         kinds = batch.kinds or ["formula"] * n
         params = batch.params or [()] * n
