@@ -236,7 +236,7 @@ class Memory:
         batch = Batch(vectors=np.asarray(vectors), exprs=list(exprs),
                       addresses=list(addresses) if addresses is not None else [None] * n,
                       scenes=list(scenes) if scenes is not None else [None] * n,
-                      atoms=[list(a) for a in atoms] if atoms is not None else None,
+                      atoms=(atoms if isinstance(atoms, list) else list(atoms)) if atoms is not None else None,
                       sources=[source] * n if source is not None else None,
                       lines=list(lines) if lines is not None else None)
         with self._store.writing(self.lock_timeout) as session:
