@@ -171,21 +171,32 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
         raw.set_ef(ef)
         return raw.knn_query(Q, k=10)[0]
 
-    def mem_single(ef):
-        for q in single:
-            mem.search(q, k=10, exact=False, ef=ef)
-
-    def raw_single(ef):
-        raw.set_ef(ef)
-        for q in single:
-            raw.knn_query(q, k=10)
-
     own = mem._index._index   # the memory's own hnswlib object, called directly: the wrapper's cost alone
+    single = [np.ascontiguousarray(q) for q in single]
+    single_calls = {
+        "raw": lambda q: raw.knn_query(q, k=10),
+        "own": lambda q: own.knn_query(q, k=10),
+        "search": lambda q: mem.search(q, k=10, exact=False, ef=ef),
+        "recall": lambda q: mem.recall(q, k=10, exact=False, ef=ef),
+    }
 
-    def own_single(ef):
+    def singles(ef: int) -> dict[str, np.ndarray]:
+        """Seconds per query, interleaved query by query (the order rotating), so that the load of a
+        shared machine falls on every contender alike; one sample per query and round."""
+        raw.set_ef(ef)
         own.set_ef(ef)
-        for q in single:
-            own.knn_query(q, k=10)
+        names = list(single_calls)
+        times: dict[str, list[float]] = {n: [] for n in names}
+        clock = time.perf_counter
+        for r in range(rounds_n):
+            for i, q in enumerate(single):
+                turn = (i + r) % len(names)
+                for name in names[turn:] + names[:turn]:
+                    call = single_calls[name]
+                    t = clock()
+                    call(q)
+                    times[name].append(clock() - t)
+        return {n: np.asarray(v) for n, v in times.items()}
 
     def qps(fn, ef, n):
         t = time.perf_counter()
@@ -195,21 +206,27 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
     out["by_ef"] = []
     for ef in efs:
         # The machine is shared: alternate the two, several rounds, and compare medians.
-        rounds = {"mb": [], "rb": [], "ms": [], "rs": [], "os": []}
+        rounds = {"mb": [], "rb": []}
         for _ in range(rounds_n):
             rounds["mb"].append(qps(mem_batch, ef, len(Q)))
             rounds["rb"].append(qps(raw_batch, ef, len(Q)))
-            rounds["ms"].append(qps(mem_single, ef, len(single)))
-            rounds["rs"].append(qps(raw_single, ef, len(single)))
-            rounds["os"].append(qps(own_single, ef, len(single)))
         med = {key: float(np.median(v)) for key, v in rounds.items()}
+        t = singles(ef)
+        paired = {n: float(np.median(t["raw"] / t[n])) for n in ("search", "recall", "own")}
         out["by_ef"].append({
             "ef": ef, "memory_recall@10": rec(mem_batch(ef)), "raw_recall@10": rec(raw_batch(ef)),
             "memory_qps_batch": med["mb"], "raw_qps_batch": med["rb"], "batch_ratio": med["mb"] / med["rb"],
-            "memory_qps_single": med["ms"], "raw_qps_single": med["rs"], "single_ratio": med["ms"] / med["rs"],
-            "own_index_direct_qps_single": med["os"], "wrapper_ratio": med["ms"] / med["os"],
-            "wrapper_overhead_us": (1 / med["ms"] - 1 / med["os"]) * 1e6,
-            "rounds": rounds_n,
+            "raw_qps_single": len(t["raw"]) / t["raw"].sum(),
+            "memory_qps_single": len(t["search"]) / t["search"].sum(),
+            "single_ratio": float(t["raw"].sum() / t["search"].sum()),
+            "single_ratio_paired_median": paired["search"],
+            "recall_qps_single": len(t["recall"]) / t["recall"].sum(),
+            "recall_ratio": float(t["raw"].sum() / t["recall"].sum()),
+            "recall_ratio_paired_median": paired["recall"],
+            "own_index_direct_qps_single": len(t["own"]) / t["own"].sum(),
+            "wrapper_overhead_us": float(np.median(t["search"] - t["own"]) * 1e6),
+            "recall_overhead_us": float(np.median(t["recall"] - t["own"]) * 1e6),
+            "rounds": rounds_n, "load": os.getloadavg()[0],
         })
     mem.close()
     return out
@@ -274,16 +291,19 @@ def markdown(r: dict) -> str:
         out += [f"## navec ({n['rows']:,} x {n['dim']}, {n['queries']} held-out queries, M={n['M']}, "
                 f"ef_construction={n['ef_construction']})", "",
                 (f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s"
-                 if "memory_build_s" in n else "indexes reused from an earlier run") + "; qps: median of "
-                f"{n['by_ef'][0]['rounds']} alternating rounds", "",
-                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw "
-                "(ratio) | single: memory vs its own index called directly (overhead) |",
-                "|---|---|---|---|---|---|"]
+                 if "memory_build_s" in n else "indexes reused from an earlier run") + "; batch qps: median of "
+                f"{n['by_ef'][0]['rounds']} alternating rounds; single queries: {n['by_ef'][0]['rounds']} rounds "
+                "interleaved query by query (ratio of total times; in brackets the median of per-query ratios)", "",
+                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single: "
+                "memory.search / raw (ratio) | memory.recall (ratio) | Python per query: search / recall | load |",
+                "|---|---|---|---|---|---|---|---|"]
         for e in n["by_ef"]:
             out.append(f"| {e['ef']} | {e['memory_recall@10']:.3f} | {e['raw_recall@10']:.3f} | "
                        f"{e['memory_qps_batch']:,.0f} / {e['raw_qps_batch']:,.0f} ({e['batch_ratio']:.2f}) | "
-                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}) | "
-                       f"{e['wrapper_ratio']:.2f} ({e['wrapper_overhead_us']:.0f} µs/query) |")
+                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}; "
+                       f"{e['single_ratio_paired_median']:.2f}) | {e['recall_qps_single']:,.0f} "
+                       f"({e['recall_ratio']:.2f}; {e['recall_ratio_paired_median']:.2f}) | "
+                       f"{e['wrapper_overhead_us']:.0f} / {e['recall_overhead_us']:.0f} µs | {e['load']:.1f} |")
         out.append("")
     if "switch" in r:
         s = r["switch"]

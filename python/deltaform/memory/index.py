@@ -33,6 +33,7 @@ __all__ = ["VectorIndex", "IndexParams", "INDEX_POINTER"]
 
 INDEX_POINTER = "index.json"
 INDEX_LOCK = "index.lock"
+_ONE = np.float32(1.0)
 CHUNK = 512            # rows added per hold of the write lock: keeps readers' waits short
 
 
@@ -282,7 +283,7 @@ class VectorIndex:
             labels, distances = index.knn_query(queries, k=k, num_threads=self.threads)
         finally:
             self.lock.release_read()
-        sims = np.subtract(np.float32(1.0), distances, out=distances)
+        sims = np.subtract(_ONE, distances, out=distances)
         if self.algebra == "bsc":
             sims /= np.float32(self.dim)
         return labels.view(np.int64), sims

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -24,7 +25,7 @@ import numpy as np
 
 from deltaform import ast
 from deltaform.memory import ingest
-from deltaform.memory.entries import Entry, Hit, definition_text, entry_from_row
+from deltaform.memory.entries import Entry, Hit, entry_from_row
 from deltaform.memory.errors import CorruptMemoryError, MemoryWarning, UnknownAddressError
 from deltaform.memory.index import IndexParams, VectorIndex
 from deltaform.memory.records import Batch, Record, SchemaRecord
@@ -33,6 +34,8 @@ from deltaform.memory.store import Store
 from deltaform.space import Space
 
 __all__ = ["Memory"]
+
+_FLOAT32 = np.dtype(np.float32)   # the native float32 dtype (numpy keeps one object for it)
 
 
 class Memory:
@@ -307,11 +310,12 @@ class Memory:
 
     def _plain_query(self, query: np.ndarray) -> bool:
         """A float query (or batch) hnswlib can take as it is: float32, C order, the space's width, finite."""
-        if (self._float_width == 0 or query.dtype != np.float32 or not (query.ndim == 1 or query.ndim == 2)
+        if (query.dtype is not _FLOAT32 or self._float_width == 0 or not (query.ndim == 1 or query.ndim == 2)
                 or query.shape[-1] != self._float_width or not query.size or not query.flags.c_contiguous):
             return False
-        # One sum is cheaper than a finiteness mask; a non-finite (or overflowing) sum takes the checked path.
-        return bool(np.isfinite(query.sum()))
+        # One dot product (a sum for a batch) is cheaper than a finiteness mask; a non-finite or
+        # overflowing result sends the query to the checked path, which names the problem.
+        return math.isfinite(query.dot(query) if query.ndim == 1 else query.sum())
 
     def search(self, query: Any, k: int = 10, *, ef: int | None = None, exact: bool | None = None,
                schema: str | Sequence[str] | None = None, source: str | None = None,
@@ -343,19 +347,18 @@ class Memory:
         """
         rows, sims = self.search(query, k, ef=ef, exact=exact, schema=schema, source=source, atoms=atoms,
                                  roles=roles)
-        # One catalogue read for every hit, without the facts (a hit does not show them).
-        found = self._store.hit_columns(set(rows[rows >= 0].tolist()))
+        rows_list = rows.tolist()
+        # One catalogue read for the hits not seen before, without the facts (a hit does not show them).
+        found = self._store.hits({r for row in rows_list for r in row if r >= 0})
         out = []
-        for r_row, s_row in zip(rows.tolist(), sims.tolist()):
+        for r_row, s_row in zip(rows_list, sims.tolist()):
             hits = []
             for r, s in zip(r_row, s_row):
                 if r < 0:
                     break
-                address, version, params, expr, scene = found[r]
-                hits.append(Hit(address=address, similarity=s,
-                                formula=definition_text(address, tuple(json.loads(params)) if params else (),
-                                                        expr, scene),
-                                scene=scene, row=r, version=version))
+                address, formula, scene, version = found[r]
+                hits.append(Hit(address=address, similarity=s, formula=formula, scene=scene, row=r,
+                                version=version))
             out.append(hits)
         batch = isinstance(query, np.ndarray) and query.ndim == 2
         return out if batch else out[0]

@@ -28,12 +28,12 @@ import time
 import uuid
 import warnings
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog
-from deltaform.memory.entries import Entry, entry_from_row
+from deltaform.memory.entries import Entry, definition_text, entry_from_row
 from deltaform.memory.errors import (
     AddressExistsError,
     CodebookVersionError,
@@ -54,6 +54,7 @@ __all__ = ["Store", "WriteSession", "CATALOG", "FORMAT_NAME"]
 CATALOG = "catalog.sqlite"
 WRITER_LOCK = "writer.lock"
 FORMAT_NAME = "deltaform-memory"
+HIT_CACHE = 1 << 16
 
 
 def vector_file_name(algebra: str) -> str:
@@ -78,6 +79,7 @@ class Store:
         self.notes: list[str] = []          # what open found and repaired
         self._state_key: tuple | None = None
         self._state: tuple[int, int] = (0, 0)
+        self._hits: dict[int, tuple[str, str, str | None, int]] = {}
         self.generation = Generation(path, writable=not readonly)
         self._state_generation: int | None = None   # the counter when _state was read
         self._state_time = 0.0
@@ -283,11 +285,32 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise self.corrupt(e) from e
 
-    def hit_columns(self, rows: Sequence[int]) -> dict[int, tuple]:
-        try:
-            return self.catalog.hit_columns(rows)
-        except sqlite3.DatabaseError as e:
-            raise self.corrupt(e) from e
+    def hits(self, rows: Iterable[int]) -> dict[int, tuple[str, str, str | None, int]]:
+        """row -> (address, formula text, scene, version) for search hits.
+
+        A committed row never changes what it shows (a new version is a new row), so
+        what was read once is kept, up to HIT_CACHE rows.
+        """
+        cache = self._hits
+        out = {}
+        missing = []
+        for r in rows:
+            hit = cache.get(r)
+            if hit is None:
+                missing.append(r)
+            else:
+                out[r] = hit
+        if missing:
+            try:
+                found = self.catalog.hit_columns(missing)
+            except sqlite3.DatabaseError as e:
+                raise self.corrupt(e) from e
+            if len(cache) + len(found) > HIT_CACHE:
+                cache.clear()
+            for r, (address, version, params, expr, scene) in found.items():
+                out[r] = cache[r] = (address, definition_text(address, tuple(json.loads(params)) if params else (),
+                                                              expr, scene), scene, version)
+        return out
 
     # ------------------------------------------------------------ writing
     @contextmanager
