@@ -19,10 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
-from array import array
 from collections import defaultdict
-from itertools import repeat
+from itertools import chain, repeat
 import sqlite3
 import time
 import uuid
@@ -512,12 +510,9 @@ class WriteSession:
                         term_rows["f:" + src].append(first + j)
         if term_rows:
             # rows come in increasing order; a repeat is harmless to a mask
-            postings = {t: array("q", rows_) for t, rows_ in term_rows.items()}
-            if sys.byteorder != "little":
-                for a in postings.values():
-                    a.byteswap()
             con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
-                            [(t, batch_id, a.tobytes()) for t, a in postings.items()])
+                            [(t, batch_id, np.asarray(rows_, dtype="<i8").tobytes())
+                             for t, rows_ in term_rows.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
             con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
@@ -545,16 +540,17 @@ class WriteSession:
         terms: defaultdict[str, list[int]] = defaultdict(list)
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
-            if _PLAIN.fullmatch("".join(x for i in keep for x in atoms[i])):
+            kept = atoms if len(keep) == len(atoms) else [atoms[i] for i in keep]
+            flat = list(chain.from_iterable(kept))
+            if _PLAIN.fullmatch("".join(flat)):
                 # No character needs escaping: join the JSON text directly (it is the hot path of bulk loads).
-                facts_json = ['{"atoms":["' + '","'.join(atoms[i]) + '"]}' if atoms[i] else '{"atoms":[]}'
-                              for i in keep]
+                facts_json = ['{"atoms":["' + '","'.join(a) + '"]}' if a else '{"atoms":[]}' for a in kept]
+                terms.update(_group_rows(flat, [len(a) for a in kept], first, "a:"))
             else:
-                facts_json = [_JSON.encode({"atoms": list(atoms[i])}) for i in keep]
-            for j, i in enumerate(keep):
-                row = first + j
-                for x in atoms[i]:
-                    terms["a:" + x].append(row)
+                facts_json = [_JSON.encode({"atoms": list(a)}) for a in kept]
+                for j, a in enumerate(kept):
+                    for x in a:
+                        terms["a:" + x].append(first + j)
             return facts_json, terms
         # References to rows of this same batch (before or after: the encoder takes any order)
         # get the rows they have now; a name defined twice refers to its last definition.
@@ -624,6 +620,18 @@ class WriteSession:
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\u2028\u2029]*')
+
+
+def _group_rows(names: list[str], counts: list[int], first: int, prefix: str) -> dict[str, np.ndarray]:
+    """prefix + name -> the rows (increasing) whose lists hold it; row ``first + j`` holds ``counts[j]``
+    consecutive names. Grouped by numpy sorts, not a Python loop per name (plain names only: numpy's
+    str arrays drop trailing NULs)."""
+    if not names:
+        return {}
+    rows = np.repeat(np.arange(first, first + len(counts), dtype=np.int64), counts)
+    unique, inverse, sizes = np.unique(np.asarray(names), return_inverse=True, return_counts=True)
+    grouped = rows[np.argsort(inverse.ravel(), kind="stable")]   # stable: rows stay increasing per name
+    return {prefix + name: part for name, part in zip(unique.tolist(), np.split(grouped, np.cumsum(sizes)[:-1]))}
 
 
 def _plain_facts_json(facts: Facts) -> str:
