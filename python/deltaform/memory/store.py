@@ -5,6 +5,7 @@ A memory is a directory::
     catalog.sqlite       formulas, versions, postings, schemas, batches, meta (WAL mode)
     vectors.f32|.u8      the append-only vector file (row i = formulas.row i)
     writer.lock          flock'ed by the process writing a batch
+    generation           a commit counter readers map to notice new commits cheaply (generation.py)
     index.json + index.<n>.hnsw   the hnswlib cache (see index.py)
 
 A batch is crash-safe by ordering: the vectors are written past the committed
