@@ -516,7 +516,7 @@ class WriteSession:
         if term_rows:
             # rows come in increasing order; a repeat is harmless to a mask
             con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
-                            [(t, batch_id, np.asarray(rows_, dtype="<i8").tobytes())
+                            [(t, batch_id, rows_ if isinstance(rows_, bytes) else np.asarray(rows_, dtype="<i8").tobytes())
                              for t, rows_ in term_rows.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
@@ -665,16 +665,18 @@ def _insert_columns(columns: list) -> tuple[str, list[tuple]]:
     return f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join(values)})", list(zip(*bound))
 
 
-def _group_rows(names: list[str], counts: list[int], first: int, prefix: str) -> dict[str, np.ndarray]:
-    """prefix + name -> the rows (increasing) whose lists hold it; row ``first + j`` holds ``counts[j]``
-    consecutive names. Grouped by numpy sorts, not a Python loop per name (plain names only: numpy's
-    str arrays drop trailing NULs)."""
+def _group_rows(names: list[str], counts: list[int], first: int, prefix: str) -> dict[str, bytes]:
+    """prefix + name -> the rows (increasing, little-endian int64 bytes) whose lists hold it; row
+    ``first + j`` holds ``counts[j]`` consecutive names. Grouped by numpy sorts, not a Python loop
+    per name (plain names only: numpy's str arrays drop trailing NULs)."""
     if not names:
         return {}
     rows = np.repeat(np.arange(first, first + len(counts), dtype=np.int64), counts)
     unique, inverse, sizes = np.unique(np.asarray(names), return_inverse=True, return_counts=True)
     grouped = rows[np.argsort(inverse.ravel(), kind="stable")]   # stable: rows stay increasing per name
-    return {prefix + name: part for name, part in zip(unique.tolist(), np.split(grouped, np.cumsum(sizes)[:-1]))}
+    blob = grouped.astype("<i8", copy=False).tobytes()
+    ends = (np.cumsum(sizes) * 8).tolist()
+    return {prefix + name: blob[start:end] for name, start, end in zip(unique.tolist(), [0] + ends[:-1], ends)}
 
 
 def _plain_facts_json(facts: Facts) -> str:
