@@ -19,6 +19,7 @@ Results go to stdout (markdown) and to --out (JSON).
 from __future__ import annotations
 
 import argparse
+from collections import defaultdict
 import json
 import os
 import random
@@ -171,21 +172,34 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
         raw.set_ef(ef)
         return raw.knn_query(Q, k=10)[0]
 
-    def mem_single(ef):
-        for q in single:
-            mem.search(q, k=10, exact=False, ef=ef)
-
-    def raw_single(ef):
-        raw.set_ef(ef)
-        for q in single:
-            raw.knn_query(q, k=10)
-
     own = mem._index._index   # the memory's own hnswlib object, called directly: the wrapper's cost alone
+    single = [np.ascontiguousarray(q) for q in single]
+    single_calls = {
+        "raw": lambda q: raw.knn_query(q, k=10),
+        "own": lambda q: own.knn_query(q, k=10),
+        "search": lambda q: mem.search(q, k=10, exact=False, ef=ef),
+        "recall": lambda q: mem.recall(q, k=10, exact=False, ef=ef),
+    }
 
-    def own_single(ef):
+    def singles(ef: int) -> dict[str, np.ndarray]:
+        """Seconds per query of each contender against raw hnswlib, in pairs interleaved query by query
+        (which of the two goes first alternating), so that the load of a shared machine falls on both
+        alike. Each pair is its own pass, so an index never answers a query it has just answered
+        (that would find the graph in the CPU caches and favour whoever comes second)."""
+        raw.set_ef(ef)
         own.set_ef(ef)
-        for q in single:
-            own.knn_query(q, k=10)
+        clock = time.perf_counter
+        times: dict[str, list[float]] = defaultdict(list)
+        for name in ("own", "search", "recall"):
+            pair = ("raw", name)
+            for r in range(rounds_n):
+                for i, q in enumerate(single):
+                    for who in (pair if (i + r) % 2 == 0 else pair[::-1]):
+                        call = single_calls[who]
+                        t = clock()
+                        call(q)
+                        times[who if who != "raw" else f"raw/{name}"].append(clock() - t)
+        return {n: np.asarray(v) for n, v in times.items() if v}
 
     def qps(fn, ef, n):
         t = time.perf_counter()
@@ -195,21 +209,27 @@ def bench_navec(work: str, n_rows: int, n_queries: int, M: int, efc: int, efs: l
     out["by_ef"] = []
     for ef in efs:
         # The machine is shared: alternate the two, several rounds, and compare medians.
-        rounds = {"mb": [], "rb": [], "ms": [], "rs": [], "os": []}
+        rounds = {"mb": [], "rb": []}
         for _ in range(rounds_n):
             rounds["mb"].append(qps(mem_batch, ef, len(Q)))
             rounds["rb"].append(qps(raw_batch, ef, len(Q)))
-            rounds["ms"].append(qps(mem_single, ef, len(single)))
-            rounds["rs"].append(qps(raw_single, ef, len(single)))
-            rounds["os"].append(qps(own_single, ef, len(single)))
         med = {key: float(np.median(v)) for key, v in rounds.items()}
+        t = singles(ef)
+        paired = {n: float(np.median(t[f"raw/{n}"] / t[n])) for n in ("search", "recall", "own")}
+        ratio = {n: float(t[f"raw/{n}"].sum() / t[n].sum()) for n in ("search", "recall", "own")}
         out["by_ef"].append({
             "ef": ef, "memory_recall@10": rec(mem_batch(ef)), "raw_recall@10": rec(raw_batch(ef)),
             "memory_qps_batch": med["mb"], "raw_qps_batch": med["rb"], "batch_ratio": med["mb"] / med["rb"],
-            "memory_qps_single": med["ms"], "raw_qps_single": med["rs"], "single_ratio": med["ms"] / med["rs"],
-            "own_index_direct_qps_single": med["os"], "wrapper_ratio": med["ms"] / med["os"],
-            "wrapper_overhead_us": (1 / med["ms"] - 1 / med["os"]) * 1e6,
-            "rounds": rounds_n,
+            "raw_qps_single": len(t["raw/search"]) / t["raw/search"].sum(),
+            "memory_qps_single": len(t["search"]) / t["search"].sum(),
+            "single_ratio": ratio["search"], "single_ratio_paired_median": paired["search"],
+            "recall_qps_single": len(t["recall"]) / t["recall"].sum(),
+            "recall_ratio": ratio["recall"], "recall_ratio_paired_median": paired["recall"],
+            "own_index_direct_qps_single": len(t["own"]) / t["own"].sum(),
+            "own_ratio": ratio["own"], "own_ratio_paired_median": paired["own"],
+            "wrapper_overhead_us": float((np.median(t["search"]) - np.median(t["own"])) * 1e6),
+            "recall_overhead_us": float((np.median(t["recall"]) - np.median(t["own"])) * 1e6),
+            "rounds": rounds_n, "load": os.getloadavg()[0],
         })
     mem.close()
     return out
@@ -234,7 +254,8 @@ def bench_switch(work: str, sizes: list[int], latency_at: list[int], queries: in
         Q = space.encode_many(formulas(queries, seed=7)[0])
         exact = timed_queries(mem, Q, exact=True)
         approx = timed_queries(mem, Q, exact=False)
-        point = {"rows": size, "exact": percentiles(exact), "hnsw": percentiles(approx), "index_add_s": build}
+        point = {"rows": size, "exact": percentiles(exact), "hnsw": percentiles(approx), "index_add_s": build,
+                 "load": os.getloadavg()[0]}
         out["points"].append(point)
         print(f"  switch: {size} rows: exact p50 {point['exact']['p50_ms']:.2f} ms, "
               f"hnsw p50 {point['hnsw']['p50_ms']:.2f} ms", file=sys.stderr)
@@ -273,24 +294,34 @@ def markdown(r: dict) -> str:
         out += [f"## navec ({n['rows']:,} x {n['dim']}, {n['queries']} held-out queries, M={n['M']}, "
                 f"ef_construction={n['ef_construction']})", "",
                 (f"build: memory {n['memory_build_s']:.0f} s, raw hnswlib {n['raw_build_s']:.0f} s"
-                 if "memory_build_s" in n else "indexes reused from an earlier run") + "; qps: median of "
-                f"{n['by_ef'][0]['rounds']} alternating rounds", "",
-                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single memory / raw "
-                "(ratio) | single: memory vs its own index called directly (overhead) |",
-                "|---|---|---|---|---|---|"]
+                 if "memory_build_s" in n else "indexes reused from an earlier run") + "; batch qps: median of "
+                f"{n['by_ef'][0]['rounds']} alternating rounds; single queries: {n['by_ef'][0]['rounds']} rounds "
+                "interleaved query by query with raw hnswlib, one pass per contender (ratio of total times; in "
+                "brackets the median of per-query ratios); 'own index' is the memory's hnswlib object called "
+                "directly, which shows how much of a ratio is the two graphs differing", "",
+                "| ef | recall@10 memory | recall@10 raw | qps batch memory / raw (ratio) | qps single: "
+                "memory.search / raw (ratio) | memory.recall (ratio) | own index (ratio) | "
+                "Python per query: search / recall | load |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for e in n["by_ef"]:
             out.append(f"| {e['ef']} | {e['memory_recall@10']:.3f} | {e['raw_recall@10']:.3f} | "
                        f"{e['memory_qps_batch']:,.0f} / {e['raw_qps_batch']:,.0f} ({e['batch_ratio']:.2f}) | "
-                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}) | "
-                       f"{e['wrapper_ratio']:.2f} ({e['wrapper_overhead_us']:.0f} µs/query) |")
+                       f"{e['memory_qps_single']:,.0f} / {e['raw_qps_single']:,.0f} ({e['single_ratio']:.2f}; "
+                       f"{e['single_ratio_paired_median']:.2f}) | {e['recall_qps_single']:,.0f} "
+                       f"({e['recall_ratio']:.2f}; {e['recall_ratio_paired_median']:.2f}) | "
+                       f"{e['own_index_direct_qps_single']:,.0f} ({e['own_ratio']:.2f}; "
+                       f"{e['own_ratio_paired_median']:.2f}) | "
+                       f"{e['wrapper_overhead_us']:.0f} / {e['recall_overhead_us']:.0f} µs | {e['load']:.1f} |")
         out.append("")
     if "switch" in r:
         s = r["switch"]
         out += [f"## Exact vs hnswlib (fhrr dim 256, k=10, ef=64, M={s['M']}, ef_construction={s['ef_construction']})",
-                "", "| rows | exact p50 / p99 ms | hnswlib p50 / p99 ms |", "|---|---|---|"]
+                "", "| rows | exact p50 / p99 ms | hnswlib p50 / p99 ms | index additions since the previous size, s | load |",
+                "|---|---|---|---|---|"]
         for p in s["points"]:
             out.append(f"| {p['rows']:,} | {p['exact']['p50_ms']:.2f} / {p['exact']['p99_ms']:.2f} | "
-                       f"{p['hnsw']['p50_ms']:.2f} / {p['hnsw']['p99_ms']:.2f} |")
+                       f"{p['hnsw']['p50_ms']:.2f} / {p['hnsw']['p99_ms']:.2f} | {p['index_add_s']:.0f} | "
+                       f"{p.get('load', float('nan')):.1f} |")
         ro = s["reopen_with_index"]
         out += ["", f"switch point: hnswlib is faster from **{s['switch_rows']} rows**", "",
                 f"reopen with index ({ro['rows']:,} rows): open {ro['open_s'] * 1e3:.0f} ms, first index query "
@@ -307,6 +338,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,2000,5000,10000,20000,50000,100000")
     ap.add_argument("--M", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=100)
+    ap.add_argument("--queries", type=int, default=50, help="queries per latency point of the switch section")
     ap.add_argument("--skip", action="append", default=[], choices=["ingest", "navec", "switch"])
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "memory.json"))
@@ -322,7 +354,8 @@ def main() -> None:
             report["ingest"] = bench_ingest(work, a.rows, a.text_rows, batch=10_000)
             print(json.dumps(report["ingest"]), file=sys.stderr)
         if "switch" not in a.skip:
-            report["switch"] = bench_switch(work, sizes, [10_000, 100_000], queries=50, M=a.M, efc=a.ef_construction)
+            report["switch"] = bench_switch(work, sizes, [10_000, 100_000, 1_000_000], queries=a.queries, M=a.M,
+                                            efc=a.ef_construction)
         if "navec" not in a.skip:
             report["navec"] = bench_navec(work, a.navec_rows, 1000, M=a.M, efc=a.ef_construction, efs=[32, 64, 128])
     finally:

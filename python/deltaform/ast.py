@@ -219,15 +219,10 @@ def _atom_text(atom: Atom) -> str:
 
 
 def _level(node: Expr) -> int:
-    if isinstance(node, Flow):
-        return _FLOW
-    if isinstance(node, Bundle):
-        return _BUNDLE
-    if isinstance(node, Bind):
-        return _BIND
-    if isinstance(node, (Weight, Inverse, Layer)):
-        return _PREFIX
-    return _PRIMARY
+    level = _LEVELS.get(type(node))
+    if level is None:   # a subclass of a node class
+        level = next((lv for cls, lv in _LEVELS.items() if isinstance(node, cls)), _PRIMARY)
+    return level
 
 
 def _wrap(node: Expr, at_least: int) -> str:
@@ -239,35 +234,45 @@ def _args(args: tuple[Expr, ...]) -> str:
     return "(" + ", ".join(_expr(a) for a in args) + ")"
 
 
+def _bind_text(node: Bind) -> str:
+    # The parser flattens a * b * c into one Bind, so a nested Bind in any
+    # position came from parentheses and keeps them.
+    return " * ".join(_wrap(f, _PREFIX) for f in node.factors)
+
+
+def _bundle_text(node: Bundle) -> str:
+    out = _wrap(node.terms[0], _BIND)  # a nested Bundle first came from parentheses
+    for sign, term in zip(node.signs[1:], node.terms[1:]):
+        out += (" + " if sign > 0 else " - ") + _wrap(term, _BIND)
+    return out
+
+
+# One printing rule per node class, found by the node's type (the printer runs for every
+# stored formula, so no chain of isinstance tests); subclasses fall back to isinstance.
+_PRINTERS = {
+    Atom: _atom_text,
+    Var: lambda node: "?" + node.name,
+    Glyph: lambda node: node.symbol,
+    Ref: lambda node: node.address + (_args(node.args) if node.args else ""),
+    SchemaCall: lambda node: node.schema + _args(node.args),
+    Layer: lambda node: f"{node.role}: {_wrap(node.filler, _PREFIX)}",
+    Inverse: lambda node: "~" + _wrap(node.expr, _PREFIX),
+    Weight: lambda node: f"{_format_weight(node.weight)}*{_wrap(node.expr, _PREFIX)}",
+    Bind: _bind_text,
+    Bundle: _bundle_text,
+    Flow: lambda node: " → ".join(_wrap(s, _BUNDLE) for s in node.steps),
+}
+_LEVELS = {Flow: _FLOW, Bundle: _BUNDLE, Bind: _BIND, Weight: _PREFIX, Inverse: _PREFIX, Layer: _PREFIX,
+           Atom: _PRIMARY, Var: _PRIMARY, Glyph: _PRIMARY, Ref: _PRIMARY, SchemaCall: _PRIMARY}
+
+
 def _expr(node: Expr) -> str:
-    if isinstance(node, Atom):
-        return _atom_text(node)
-    if isinstance(node, Var):
-        return "?" + node.name
-    if isinstance(node, Glyph):
-        return node.symbol
-    if isinstance(node, Ref):
-        return node.address + (_args(node.args) if node.args else "")
-    if isinstance(node, SchemaCall):
-        return node.schema + _args(node.args)
-    if isinstance(node, Layer):
-        return f"{node.role}: {_wrap(node.filler, _PREFIX)}"
-    if isinstance(node, Inverse):
-        return "~" + _wrap(node.expr, _PREFIX)
-    if isinstance(node, Weight):
-        return f"{_format_weight(node.weight)}*{_wrap(node.expr, _PREFIX)}"
-    if isinstance(node, Bind):
-        # The parser flattens a * b * c into one Bind, so a nested Bind in any
-        # position came from parentheses and keeps them.
-        return " * ".join(_wrap(f, _PREFIX) for f in node.factors)
-    if isinstance(node, Bundle):
-        out = _wrap(node.terms[0], _BIND)  # a nested Bundle first came from parentheses
-        for sign, term in zip(node.signs[1:], node.terms[1:]):
-            out += (" + " if sign > 0 else " - ") + _wrap(term, _BIND)
-        return out
-    if isinstance(node, Flow):
-        return " → ".join(_wrap(s, _BUNDLE) for s in node.steps)
-    raise TypeError(f"not a formula node: {node!r}")
+    printer = _PRINTERS.get(type(node))
+    if printer is None:
+        printer = next((p for cls, p in _PRINTERS.items() if isinstance(node, cls)), None)
+        if printer is None:
+            raise TypeError(f"not a formula node: {node!r}")
+    return printer(node)
 
 
 def definition_text(target: str, params: tuple[str, ...], expr_text: str, scene: str | None) -> str:

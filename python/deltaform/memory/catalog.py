@@ -192,6 +192,19 @@ class Catalog:
                 out[r[0]] = r
         return out
 
+    def hit_columns(self, rows: Sequence[int]) -> dict[int, tuple]:
+        """row -> (address, version, params, expr, scene): what a search hit shows, without the facts."""
+        rows = [int(r) for r in rows]
+        out: dict[int, tuple] = {}
+        con = self.con
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            q = ",".join("?" * len(part))
+            for r in con.execute(f"SELECT row, address, version, params, expr, scene FROM formulas "
+                                 f"WHERE row IN ({q})", part):
+                out[r[0]] = r[1:]
+        return out
+
     def schemas(self, con: sqlite3.Connection | None = None) -> dict[str, tuple[str, ...]]:
         con = con or self.con
         return {n: tuple(json.loads(r)) for n, r in con.execute("SELECT name, roles FROM schemas WHERE current=1")}

@@ -33,6 +33,7 @@ __all__ = ["VectorIndex", "IndexParams", "INDEX_POINTER"]
 
 INDEX_POINTER = "index.json"
 INDEX_LOCK = "index.lock"
+_ONE = np.float32(1.0)
 CHUNK = 512            # rows added per hold of the write lock: keeps readers' waits short
 
 
@@ -266,6 +267,27 @@ class VectorIndex:
                 added += stop - start
 
     # ------------------------------------------------------------ searching
+    def knn_covering(self, queries: np.ndarray, k: int, ef: int, rows: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The lean single-query path: (rows, similarities) when the index covers exactly ``rows`` rows
+        and is set to this ``ef`` already; None otherwise (then :meth:`knn` and the tail merge answer).
+
+        No copies: hnswlib's labels are viewed as int64 and its distances turned into
+        similarities in place.
+        """
+        ef = max(ef, k)
+        self.lock.acquire_read()
+        try:
+            index = self._index
+            if index is None or self._count != rows or k > rows or index.ef != ef:
+                return None
+            labels, distances = index.knn_query(queries, k=k, num_threads=self.threads)
+        finally:
+            self.lock.release_read()
+        sims = np.subtract(_ONE, distances, out=distances)
+        if self.algebra == "bsc":
+            sims /= np.float32(self.dim)
+        return labels.view(np.int64), sims
+
     def knn(self, queries: np.ndarray, k: int, ef: int) -> tuple[np.ndarray, np.ndarray, int]:
         """(rows, similarities, rows covered) for ``queries`` already in index space; k <= covered."""
         self.lock.acquire_read()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -34,6 +35,8 @@ from deltaform.space import Space
 
 __all__ = ["Memory"]
 
+_FLOAT32 = np.dtype(np.float32)   # the native float32 dtype (numpy keeps one object for it)
+
 
 class Memory:
     """A Δ-address memory in a directory. Create with :meth:`create`, open with :meth:`open`."""
@@ -50,6 +53,7 @@ class Memory:
                                                       else meta.get("exact_threshold", DEFAULT_EXACT_THRESHOLD)),
                                   ef=int(ef if ef is not None else meta.get("hnsw_ef", 64)), threads=threads)
         self.lock_timeout = lock_timeout
+        self._float_width = 0 if store.space.algebra == "bsc" else store.space.width   # 0: no lean query path
         self._closed = False
         self._close_lock = threading.Lock()
         count = store.state()[0]
@@ -239,7 +243,7 @@ class Memory:
         batch = Batch(vectors=np.asarray(vectors), exprs=list(exprs),
                       addresses=list(addresses) if addresses is not None else [None] * n,
                       scenes=list(scenes) if scenes is not None else [None] * n,
-                      atoms=[list(a) for a in atoms] if atoms is not None else None,
+                      atoms=(atoms if isinstance(atoms, list) else list(atoms)) if atoms is not None else None,
                       sources=[source] * n if source is not None else None,
                       lines=list(lines) if lines is not None else None)
         with self._store.writing(self.lock_timeout) as session:
@@ -308,11 +312,25 @@ class Memory:
                 return np.array(self._store.matrix()[row[0]])[None, :]
         return ingest.encode_query(self, query)[None, :]
 
+    def _plain_query(self, query: np.ndarray) -> bool:
+        """A float query (or batch) hnswlib can take as it is: float32, C order, the space's width, finite."""
+        if (query.dtype is not _FLOAT32 or self._float_width == 0 or not (query.ndim == 1 or query.ndim == 2)
+                or query.shape[-1] != self._float_width or not query.size or not query.flags.c_contiguous):
+            return False
+        # One dot product (a sum for a batch) is cheaper than a finiteness mask; a non-finite or
+        # overflowing result sends the query to the checked path, which names the problem.
+        return math.isfinite(query.dot(query) if query.ndim == 1 else query.sum())
+
     def search(self, query: Any, k: int = 10, *, ef: int | None = None, exact: bool | None = None,
                schema: str | Sequence[str] | None = None, source: str | None = None,
                atoms: str | Sequence[str] | None = None, roles: str | Sequence[str] | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         """Rows and similarities, ``(q, k)`` arrays (-1 / -inf where fewer rows qualify)."""
+        if (type(query) is np.ndarray and schema is None and source is None and atoms is None and roles is None
+                and k >= 1 and self._plain_query(query)):
+            found = self._searcher.search_plain(query, int(k), ef, exact)
+            if found is not None:
+                return found
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         Q = self.query_vectors(query)
@@ -333,16 +351,18 @@ class Memory:
         """
         rows, sims = self.search(query, k, ef=ef, exact=exact, schema=schema, source=source, atoms=atoms,
                                  roles=roles)
-        entries = self._store.entries(np.unique(rows[rows >= 0]).tolist())
+        rows_list = rows.tolist()
+        # One catalogue read for the hits not seen before, without the facts (a hit does not show them).
+        found = self._store.hits({r for row in rows_list for r in row if r >= 0})
         out = []
-        for r_row, s_row in zip(rows, sims):
+        for r_row, s_row in zip(rows_list, sims.tolist()):
             hits = []
-            for r, s in zip(r_row.tolist(), s_row.tolist()):
+            for r, s in zip(r_row, s_row):
                 if r < 0:
                     break
-                e = entries[r]
-                hits.append(Hit(address=e.address, similarity=float(s), formula=e.formula, scene=e.scene,
-                                row=r, version=e.version))
+                address, formula, scene, version = found[r]
+                hits.append(Hit(address=address, similarity=s, formula=formula, scene=scene, row=r,
+                                version=version))
             out.append(hits)
         batch = isinstance(query, np.ndarray) and query.ndim == 2
         return out if batch else out[0]

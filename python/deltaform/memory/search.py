@@ -143,6 +143,21 @@ class Searcher:
         rows[:, :kk], sims[:, :kk] = r, s
         return rows, sims
 
+    def search_plain(self, queries: np.ndarray, k: int, ef: int | None, exact: bool | None
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The lean path of an unfiltered query: hnswlib alone, when nothing is replaced, the
+        index covers every committed row and search would use it; None when another path must answer.
+
+        It skips the masks, the matrix map and the tail merge, so a single query
+        costs little more than hnswlib's own call.
+        """
+        if exact:
+            return None
+        count, replaced = self.store.state()
+        if replaced or (exact is None and count <= self.exact_threshold):
+            return None
+        return self.index.knn_covering(queries, k, ef or self.ef, count)
+
     def _exact(self, Q: np.ndarray, X: np.ndarray, k: int, mask: np.ndarray | None, allowed: int,
                offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
         space, t = self.store.space, self.threads

@@ -5,6 +5,7 @@ A memory is a directory::
     catalog.sqlite       formulas, versions, postings, schemas, batches, meta (WAL mode)
     vectors.f32|.u8      the append-only vector file (row i = formulas.row i)
     writer.lock          flock'ed by the process writing a batch
+    generation           a commit counter readers map to notice new commits cheaply (generation.py)
     index.json + index.<n>.hnsw   the hnswlib cache (see index.py)
 
 A batch is crash-safe by ordering: the vectors are written past the committed
@@ -17,22 +18,22 @@ cuts off; a crash after it loses nothing.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-import sys
-from array import array
 from collections import defaultdict
+from itertools import chain, repeat
 import sqlite3
 import time
 import uuid
 import warnings
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog
-from deltaform.memory.entries import Entry, entry_from_row
+from deltaform.memory.entries import Entry, definition_text, entry_from_row
 from deltaform.memory.errors import (
     AddressExistsError,
     CodebookVersionError,
@@ -42,6 +43,7 @@ from deltaform.memory.errors import (
     ReadOnlyMemoryError,
     SpaceMismatchError,
 )
+from deltaform.memory.generation import RECHECK_SECONDS, Generation
 from deltaform.memory.locks import FileLock
 from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
 from deltaform.memory.vectorfile import VectorFile
@@ -52,6 +54,7 @@ __all__ = ["Store", "WriteSession", "CATALOG", "FORMAT_NAME"]
 CATALOG = "catalog.sqlite"
 WRITER_LOCK = "writer.lock"
 FORMAT_NAME = "deltaform-memory"
+HIT_CACHE = 1 << 16
 
 
 def vector_file_name(algebra: str) -> str:
@@ -76,6 +79,10 @@ class Store:
         self.notes: list[str] = []          # what open found and repaired
         self._state_key: tuple | None = None
         self._state: tuple[int, int] = (0, 0)
+        self._hits: dict[int, tuple[str, str, str | None, int]] = {}
+        self.generation = Generation(path, writable=not readonly)
+        self._state_generation: int | None = None   # the counter when _state was read
+        self._state_time = 0.0
 
     # ------------------------------------------------------------ create / open
     @classmethod
@@ -236,21 +243,32 @@ class Store:
     def close(self) -> None:
         self.catalog.close()
         self.vectors.close()
+        self.generation.close()
 
     # ------------------------------------------------------------ reading
     def state(self) -> tuple[int, int]:
-        """(committed rows, replaced rows), re-read only when another connection committed."""
+        """(committed rows, replaced rows), re-read only when another connection committed.
+
+        The writer's commit counter (generation.py) answers "nothing changed" with a
+        memory read; the catalogue is asked again when it moved, or after
+        RECHECK_SECONDS in case a writer died between its commit and the bump.
+        """
+        g = self.generation.value
+        if g is not None and g == self._state_generation and time.monotonic() - self._state_time < RECHECK_SECONDS:
+            return self._state
         try:
             key = (id(self.catalog.con), self.catalog.data_version())
             if key != self._state_key:
                 self._state = self.catalog.snapshot()
                 self._state_key = key
+            self._state_generation, self._state_time = g, time.monotonic()
             return self._state
         except sqlite3.DatabaseError as e:
             raise self.corrupt(e) from e
 
     def invalidate(self) -> None:
         self._state_key = None
+        self._state_generation = None
 
     def matrix(self, count: int | None = None) -> np.ndarray:
         """The committed vectors as a read-only array over the memory-mapped file."""
@@ -266,6 +284,33 @@ class Store:
             return {r: entry_from_row(t) for r, t in self.catalog.by_rows(rows).items()}
         except sqlite3.DatabaseError as e:
             raise self.corrupt(e) from e
+
+    def hits(self, rows: Iterable[int]) -> dict[int, tuple[str, str, str | None, int]]:
+        """row -> (address, formula text, scene, version) for search hits.
+
+        A committed row never changes what it shows (a new version is a new row), so
+        what was read once is kept, up to HIT_CACHE rows.
+        """
+        cache = self._hits
+        out = {}
+        missing = []
+        for r in rows:
+            hit = cache.get(r)
+            if hit is None:
+                missing.append(r)
+            else:
+                out[r] = hit
+        if missing:
+            try:
+                found = self.catalog.hit_columns(missing)
+            except sqlite3.DatabaseError as e:
+                raise self.corrupt(e) from e
+            if len(cache) + len(found) > HIT_CACHE:
+                cache.clear()
+            for r, (address, version, params, expr, scene) in found.items():
+                out[r] = cache[r] = (address, definition_text(address, tuple(json.loads(params)) if params else (),
+                                                              expr, scene), scene, version)
+        return out
 
     # ------------------------------------------------------------ writing
     @contextmanager
@@ -296,6 +341,7 @@ class Store:
                 raise self.corrupt(e) from e
             finally:
                 con.close()
+                self.generation.bump()
                 self.invalidate()
 
 
@@ -355,7 +401,7 @@ class WriteSession:
         it = iter(fresh)
         return [a if a is not None else next(it) for a in addresses]
 
-    def _prepare_vectors(self, vectors: np.ndarray) -> np.ndarray:
+    def _prepare_vectors(self, vectors: np.ndarray, encoded: bool = False) -> np.ndarray:
         space = self.store.space
         v = np.asarray(vectors)
         if v.ndim != 2 or v.shape[1] != space.width:
@@ -363,7 +409,9 @@ class WriteSession:
         if v.dtype != space.dtype:
             if space.algebra == "bsc" or v.dtype.kind not in "fiu":
                 raise TypeError(f"vector dtype {v.dtype}, expected {space.dtype} for {space!r}")
-        out = np.array(v, dtype=space.dtype, order="C", copy=True)
+        out = np.ascontiguousarray(v, dtype=space.dtype)   # no copy when it is in shape already
+        if encoded and v.dtype == space.dtype:
+            return out   # the encoder's own output: finite and at the stored scale by construction
         if space.algebra != "bsc" and len(out):
             finite = np.isfinite(out).all(axis=1)
             if not finite.all():
@@ -373,6 +421,8 @@ class WriteSession:
             sq = np.einsum("ij,ij->i", out, out, dtype=np.float64)
             off = (sq > 0) & (np.abs(sq / space.dim - 1.0) > 1e-4)
             if off.any():
+                if np.may_share_memory(out, v):
+                    out = out.copy()   # never rescale the caller's array
                 out[off] *= np.sqrt(space.dim / sq[off]).astype(np.float32)[:, None]
         return out
 
@@ -390,7 +440,7 @@ class WriteSession:
         batch.check()
         n = len(batch)
         addresses = self._assign(batch.addresses, replace)
-        vectors = self._prepare_vectors(batch.vectors)
+        vectors = self._prepare_vectors(batch.vectors, batch.encoded)
         now = time.time()
         kinds = batch.kinds or ["formula"] * n
         params = batch.params or [()] * n
@@ -424,14 +474,27 @@ class WriteSession:
             self.store.vectors.write_rows(first, vectors if len(keep) == n else vectors[keep])  # + fsync
 
         rows_of = {addresses[i]: first + j for j, i in enumerate(keep)}
-        last_of = {addresses[i]: first + j for j, i in enumerate(keep)}   # the last row wins
+        last_of = rows_of   # the last row of an address wins
         version_of = {a: e.version for a, e in existing.items()}
         facts_json, term_rows = self._facts(batch, keep, first, addresses)
         sources = batch.sources or [None] * n
         lines = batch.lines or [None] * n
-        formula_rows = []
+        formula_rows: list[tuple] = []
         n_replaced = 0
-        for j, i in enumerate(keep):
+        insert_sql = f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})"
+        if not existing and len(keep) == n and len(rows_of) == n:
+            # Every row new, each address once (the bulk case): the columns zipped in C, no loop here,
+            # and a column with one value for the whole batch written into the SQL instead of bound
+            # per row (binding is most of executemany's cost).
+            insert_sql, formula_rows = _insert_columns([
+                range(first, first + n), addresses, _Same(1), _Same(1), _column(kinds),
+                _Same(None) if batch.params is None else [_JSON.encode(list(p)) if p else None for p in params],
+                batch.exprs, _column(batch.scenes), facts_json, _column(sources), _column(lines), _Same(now),
+                _Same(batch_id), _Same(int(batch.encoded))])
+            keep_loop: list[int] = []
+        else:
+            keep_loop = keep
+        for j, i in enumerate(keep_loop):
             a, row = addresses[i], first + j
             version = version_of.get(a, 0) + 1
             version_of[a] = version
@@ -446,19 +509,21 @@ class WriteSession:
             if a in rows_of:
                 n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1",
                                           (a,)).rowcount
-        con.executemany(f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join('?' * 14)})", formula_rows)
+        con.executemany(insert_sql, formula_rows)
         if batch.sources is not None:   # the source of each row is a term too ('f:path')
-            term_rows.extend(("f:" + src, first + j) for j, i in enumerate(keep)
-                             if (src := batch.sources[i]) is not None)
+            srcs = [batch.sources[i] for i in keep]
+            if len(set(srcs)) == 1:
+                if srcs[0] is not None:
+                    term_rows["f:" + srcs[0]].extend(range(first, first + len(keep)))
+            else:
+                for j, src in enumerate(srcs):
+                    if src is not None:
+                        term_rows["f:" + src].append(first + j)
         if term_rows:
-            postings: defaultdict[str, array] = defaultdict(lambda: array("q"))
-            for t, row in term_rows:
-                postings[t].append(row)   # rows come in increasing order; a repeat is harmless to a mask
-            if sys.byteorder != "little":
-                for a in postings.values():
-                    a.byteswap()
+            # rows come in increasing order; a repeat is harmless to a mask
             con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
-                            [(t, batch_id, a.tobytes()) for t, a in postings.items()])
+                            [(t, batch_id, rows_ if isinstance(rows_, bytes) else np.asarray(rows_, dtype="<i8").tobytes())
+                             for t, rows_ in term_rows.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
             con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
@@ -483,17 +548,22 @@ class WriteSession:
         return addresses
 
     def _facts(self, batch: Batch, keep: list[int], first: int, addresses: list[str]
-               ) -> tuple[list[str], list[tuple[str, int]]]:
-        """The facts JSON of each kept row and the filter terms of the batch."""
+               ) -> tuple[list[str], defaultdict[str, list[int]]]:
+        """The facts JSON of each kept row and the filter terms of the batch (term -> rows)."""
+        terms: defaultdict[str, list[int]] = defaultdict(list)
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
-            if _PLAIN.fullmatch("".join(x for i in keep for x in atoms[i])):
+            kept = atoms if len(keep) == len(atoms) else [atoms[i] for i in keep]
+            flat = list(chain.from_iterable(kept))
+            if _PLAIN.fullmatch("".join(flat)):
                 # No character needs escaping: join the JSON text directly (it is the hot path of bulk loads).
-                facts_json = ['{"atoms":["' + '","'.join(atoms[i]) + '"]}' if atoms[i] else '{"atoms":[]}'
-                              for i in keep]
+                facts_json = ['{"atoms":["' + '","'.join(a) + '"]}' if a else '{"atoms":[]}' for a in kept]
+                terms.update(_group_rows(flat, [len(a) for a in kept], first, "a:"))
             else:
-                facts_json = [_JSON.encode({"atoms": list(atoms[i])}) for i in keep]
-            terms = [("a:" + x, first + j) for j, i in enumerate(keep) for x in atoms[i]]
+                facts_json = [_JSON.encode({"atoms": list(a)}) for a in kept]
+                for j, a in enumerate(kept):
+                    for x in a:
+                        terms["a:" + x].append(first + j)
             return facts_json, terms
         # References to rows of this same batch (before or after: the encoder takes any order)
         # get the rows they have now; a name defined twice refers to its last definition.
@@ -512,12 +582,23 @@ class WriteSession:
             for row, facts in self.con.execute(f"SELECT row, facts FROM formulas WHERE row IN ({q})", part):
                 f = json.loads(facts)
                 inherited_of[row] = list(f.get("atoms", ())) + list(f.get("inherited", ()))
-        for j, i in enumerate(keep):   # forward references see at least the direct atoms
-            inherited_of.setdefault(first + j, list(batch.facts[i].atoms))
+        any_refs = bool(ref_rows) or any(batch.facts[i].refs for i in keep)
+        if any_refs:
+            for j, i in enumerate(keep):   # forward references see at least the direct atoms
+                inherited_of.setdefault(first + j, list(batch.facts[i].atoms))
         facts_json: list[str] = []
-        terms: list[tuple[str, int]] = []
         for j, i in enumerate(keep):
             facts = batch.facts[i]
+            if not (facts.refs or facts.vars or facts.inherited):
+                # The common row (no references): its JSON and terms written directly.
+                row = first + j
+                if any_refs:
+                    inherited_of[row] = facts.atoms
+                facts_json.append(_plain_facts_json(facts))
+                for prefix, names in (("a:", facts.atoms), ("s:", facts.schemas), ("r:", facts.roles)):
+                    for x in names:
+                        terms[prefix + x].append(row)
+                continue
             if facts.refs:
                 inh = [x for r in facts.refs.values() if r is not None for x in inherited_of.get(r, ())]
                 direct = set(facts.atoms)
@@ -525,7 +606,8 @@ class WriteSession:
                               vars=facts.vars, inherited=[x for x in dict.fromkeys(inh) if x not in direct])
             inherited_of[first + j] = facts.atoms + facts.inherited
             facts_json.append(_JSON.encode(facts.to_json()))
-            terms.extend((t, first + j) for t in terms_of(facts))
+            for t in terms_of(facts):
+                terms[t].append(first + j)
         return facts_json, terms
 
     def _schema_rows(self, schemas: Sequence[SchemaRecord], replace: bool, now: float) -> list[tuple]:
@@ -551,6 +633,70 @@ class WriteSession:
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _PLAIN = re.compile(r'[^"\\\x00-\x1f\u2028\u2029]*')
+
+
+class _Same:
+    """A column with one value for every row of a batch."""
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _column(values: Sequence) -> Sequence | _Same:
+    return _Same(values[0]) if values and values.count(values[0]) == len(values) else values
+
+
+def _sql_literal(value: Any) -> str | None:
+    """``value`` as an SQL literal, or None when it must be bound (NUL in a string, a non-finite float)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, int)):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def _insert_columns(columns: list) -> tuple[str, list[tuple]]:
+    """The INSERT of the formula rows and the rows of its bound values; ``_Same`` columns become literals."""
+    values, bound = [], []
+    for col in columns:
+        literal = _sql_literal(col.value) if isinstance(col, _Same) else None
+        if literal is not None:
+            values.append(literal)
+        else:
+            values.append("?")
+            bound.append(repeat(col.value) if isinstance(col, _Same) else col)
+    return f"INSERT INTO formulas({FORMULA_COLUMNS}) VALUES ({','.join(values)})", list(zip(*bound))
+
+
+def _group_rows(names: list[str], counts: list[int], first: int, prefix: str) -> dict[str, bytes]:
+    """prefix + name -> the rows (increasing, little-endian int64 bytes) whose lists hold it; row
+    ``first + j`` holds ``counts[j]`` consecutive names. Grouped by numpy sorts, not a Python loop
+    per name (plain names only: numpy's str arrays drop trailing NULs)."""
+    if not names:
+        return {}
+    rows = np.repeat(np.arange(first, first + len(counts), dtype=np.int64), counts)
+    unique, inverse, sizes = np.unique(np.asarray(names), return_inverse=True, return_counts=True)
+    grouped = rows[np.argsort(inverse.ravel(), kind="stable")]   # stable: rows stay increasing per name
+    blob = grouped.astype("<i8", copy=False).tobytes()
+    ends = (np.cumsum(sizes) * 8).tolist()
+    return {prefix + name: blob[start:end] for name, start, end in zip(unique.tolist(), [0] + ends[:-1], ends)}
+
+
+def _plain_facts_json(facts: Facts) -> str:
+    """``_JSON.encode(facts.to_json())`` for facts of atoms, roles and schemas only; joined directly
+    when no name needs escaping."""
+    if not _PLAIN.fullmatch("".join(facts.atoms) + "".join(facts.roles) + "".join(facts.schemas)):
+        return _JSON.encode(facts.to_json())
+    text = '{"atoms":["' + '","'.join(facts.atoms) + '"]' if facts.atoms else '{"atoms":[]'
+    for key, names in (("roles", facts.roles), ("schemas", facts.schemas)):
+        if names:
+            text += ',"' + key + '":["' + '","'.join(names) + '"]'
+    return text + "}"
 
 
 def _numeric(address: str) -> bool:
