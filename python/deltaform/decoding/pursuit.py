@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deltaform import _core
 from deltaform.decoding.keys import Keys
 from deltaform.decoding.noise import threshold
 
@@ -179,29 +180,35 @@ def explain(
         placed[fill_rank >= new_codes.shape[1]] = -1
         sl_codes = np.where(for_new, placed, sl_codes)
 
-        # 3. Fit, block by block of rows (the shortlist vectors are materialised per block).
-        block = max(1, _BLOCK_BYTES // max(1, M * D * 4))
+        # 3. Fit, block by block of rows (a block's Gram matrices are at most _BLOCK_BYTES). The term
+        #    vectors are bound on the fly in the core, for the Gram matrices and again for the residual.
+        block = max(1, _BLOCK_BYTES // max(1, M * M * 8))
         new_R = np.empty((rows.size, D), dtype=np.float32)
         sl_t = np.zeros((rows.size, M), dtype=np.float64)
         grew = np.zeros(rows.size, dtype=bool)
+        dictionary = _dictionary(keys, cleanup)
         for lo in range(0, rows.size, block):
             hi = min(rows.size, lo + block)
             part = slice(lo, hi)
-            Dv = _materialise(keys, cleanup, sl_codes[part], N, settings.threads)
+            part_codes = np.ascontiguousarray(sl_codes[part])
+            Vp = V[rows[part]]
+            G, c = _core.decode_gram(*dictionary[:1], part_codes, *dictionary[1:], Vp,
+                                     threads=_threads(settings.threads))
             before = sl_sel[part].sum(axis=1)
             # a term pruned before may come back, but only at the full threshold (else a row can
             # cycle: add, prune, add…)
-            strict = (sl_codes[part][:, :, None] == ban[part][:, None, :]).any(axis=2)
+            strict = (part_codes[:, :, None] == ban[part][:, None, :]).any(axis=2)
             w_part, sel_part, t_part, near_part, dropped = _pursue(
-                Dv, V[rows[part]], vv[rows[part]], sl_codes[part], sl_sel[part], sl_w[part], tau[part],
+                G, c, vv[rows[part]], part_codes, sl_sel[part], sl_w[part], tau[part],
                 tau_run[part], max_terms, last, strict,
             )
             sl_w[part], sl_sel[part], sl_t[part] = w_part, sel_part, t_part
             ban_rows, ban_cols = np.nonzero(dropped)
-            for j, code in zip(ban_rows.tolist(), sl_codes[part][ban_rows, ban_cols].tolist()):
+            for j, code in zip(ban_rows.tolist(), part_codes[ban_rows, ban_cols].tolist()):
                 banned[rows[lo + j]].append(code)
             grew[part] = sel_part.sum(axis=1) > before
-            new_R[part] = V[rows[part]] - np.einsum("bm,bmd->bd", w_part.astype(np.float32), Dv)
+            new_R[part] = _core.decode_residual(dictionary[0], part_codes, np.where(sel_part, w_part, 0.0),
+                                                *dictionary[1:], Vp, threads=_threads(settings.threads))
             for j, (code, s) in enumerate(near_part):
                 near[rows[lo + j]] = [(int(code), float(s))] if code >= 0 else []
 
@@ -308,31 +315,21 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     if (A.sum(axis=1) > 1).any():  # a row asking fewer queries takes deeper lists (not worth it for plain rows)
         m = min(N, (3 * m) // int(np.bincount(qr).max()))
     cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
-    C = 3 * m
-    pool = np.full((rows.size, C), -1, dtype=np.int64)
-    filled = np.zeros(rows.size, dtype=np.int64)
-    for j, b in enumerate(qr.tolist()):  # at most three queries per row
-        pool[b, filled[b] : filled[b] + m] = cand[j]
-        filled[b] += m
-    C = int(filled.max(initial=1))  # most rows ask one query (see above): the rest is padding
-    pool = pool[:, :C]
-    # Exact similarity of every (active key, pooled candidate) of each row. ⟨R ⊛ k⁻¹, F⟩ = ⟨R ⊛ F⁻¹, k⟩, so
-    # each pooled candidate is unbound from its row's residual once and scored under all keys by one product.
-    codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
-    sims = np.zeros((rows.size, nK, C), dtype=np.float32)
-    rn = np.linalg.norm(R[rows], axis=1)
-    rn[rn == 0] = 1.0
-    F, norms = cleanup.real_vectors, cleanup.norms
-    pb, pc = np.nonzero(pool >= 0)
-    step = max(1, _BLOCK_BYTES // (4 * view.width))
-    for lo in range(0, pb.size, step):
-        b, c = pb[lo : lo + step], pc[lo : lo + step]
-        cand = pool[b, c]
-        U = view.unbind(R[rows[b]], F[cand], threads=threads)
-        S = (U @ keys.vectors.T) / (rn[b] * np.maximum(norms[cand], 1e-30))[:, None]     # (pairs, keys)
-        on = A[b]                                                                          # active keys only
-        codes[b, :, c] = np.where(on, np.arange(nK)[None, :] * N + cand[:, None], -1)
-        sims[b, :, c] = np.where(on, S, 0.0)
+    # Each row's lists side by side (at most three queries per row; most rows ask one, see above).
+    per_row = np.bincount(qr, minlength=rows.size)
+    order = np.argsort(qr, kind="stable")
+    slot = np.arange(qr.size) - (np.cumsum(per_row) - per_row)[qr[order]]
+    pool = np.full((rows.size, int(per_row.max()), m), -1, dtype=np.int64)
+    pool[qr[order], slot] = cand[order]
+    pool = pool.reshape(rows.size, -1)
+    # Exact similarity of every (active key, pooled candidate) of each row: the residual unbound by each
+    # active key, against the pooled candidates, in the core (one thread per slice of rows, no Python
+    # per candidate).
+    sims = _core.decode_score_pool(view.algebra, np.ascontiguousarray(R[rows]), np.ascontiguousarray(pool),
+                                   cleanup.real_vectors, _inverse_norms(cleanup), keys.vectors, A,
+                                   threads=_threads(threads))
+    valid = A[:, :, None] & (pool >= 0)[:, None, :]
+    codes = np.where(valid, np.arange(nK, dtype=np.int64)[None, :, None] * N + pool[:, None, :], -1)
     return codes.reshape(rows.size, -1), sims.reshape(rows.size, -1)
 
 
@@ -371,27 +368,16 @@ def _duplicates(codes: np.ndarray) -> np.ndarray:
     return rep
 
 
-def _materialise(keys: Keys, cleanup, codes: np.ndarray, N: int, threads) -> np.ndarray:
-    """The shortlist's term vectors, (rows, M, D); invalid slots are zero."""
-    view = keys.view
-    rows, M = codes.shape
-    flat_codes = codes.reshape(-1)
-    tag_base = len(keys) * N
-    is_term = (flat_codes >= 0) & (flat_codes < tag_base)
-    # One bind over every slot, written straight into the result (a plain term is bound to the
-    # identity, which leaves it as it is); tags and empty slots are overwritten after.
-    c = np.where(is_term, flat_codes, 0)
-    if N and (c < N).all():  # plain terms only: a gather is enough
-        flat = cleanup.real_vectors[c]
-    elif N:
-        flat = view.bind(cleanup.real_vectors[c % N], keys.vectors[c // N], threads=threads)
-    else:
-        flat = np.zeros((flat_codes.size, view.width), dtype=np.float32)
-    flat[~is_term] = 0.0
-    is_tag = flat_codes >= tag_base
-    if is_tag.any():
-        flat[is_tag] = keys.tag_vectors[flat_codes[is_tag] - tag_base]
-    return flat.reshape(rows, M, view.width)
+def _dictionary(keys: Keys, cleanup) -> tuple:
+    """What term codes index, as the core's decode kernels take it: (algebra, candidates, keys, tags)."""
+    return keys.view.algebra, cleanup.real_vectors, keys.vectors, keys.tag_vectors
+
+
+def _term_vectors(keys: Keys, cleanup, codes: np.ndarray, threads=None) -> np.ndarray:
+    """The term vectors of codes, ``codes.shape + (D,)``; -1 gives zeros (tests and callers that need them)."""
+    algebra, F, K, T = _dictionary(keys, cleanup)
+    return _core.decode_gather_bind(algebra, np.ascontiguousarray(codes, dtype=np.int64), F, K, T,
+                                    threads=_threads(threads))
 
 
 def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: np.ndarray) -> None:
@@ -423,7 +409,7 @@ def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: n
     w[rows] = np.where(s, out, 0.0)
 
 
-def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False, strict=None):
+def _pursue(G, c, vv, codes, sel, w, tau, tau_run, max_terms, last=False, strict=None):
     """Greedy pursuit with least-squares re-fit on one block's shortlists (float64).
 
     A term enters while it stands at or above ``tau_run`` (a permissive
@@ -432,10 +418,6 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False, stric
     evidence reaches ``tau``. The re-fit is kept incrementally (Gram–Schmidt in
     the shortlist's Gram space), so a step costs O(M²), not a new solve.
     """
-    G = np.empty((Dv.shape[0], Dv.shape[1], Dv.shape[1]), dtype=np.float64)
-    for b in range(Dv.shape[0]):  # one BLAS product per row: numpy's stacked matmul is far slower here
-        G[b] = Dv[b] @ Dv[b].T
-    c = np.matmul(Dv, V[:, :, None])[..., 0].astype(np.float64)
     valid = codes >= 0
     dg = np.maximum(np.einsum("bii->bi", G), 1e-30)
     live = vv > 0
@@ -595,3 +577,13 @@ def _open_keys(keys: Keys, active, rows, sl_codes, sl_sel, N, tag_base, explaine
                 active[b, steps[: min(2 * (int(stage.max()) + 1), steps.size)]] = True
         opened[j] = bool((active[b] & ~before).any())
     return opened
+
+
+def _threads(threads: int | None) -> int:
+    """The core's thread count: None and 0 both mean all cores."""
+    return 0 if threads is None else int(threads)
+
+
+def _inverse_norms(cleanup) -> np.ndarray:
+    """``1 / ‖candidate‖`` of each candidate (zero vectors get a huge factor on a zero dot: score 0)."""
+    return (1.0 / np.maximum(cleanup.norms, 1e-30)).astype(np.float32)
