@@ -38,12 +38,14 @@ import numpy as np
 
 from deltaform import _core
 from deltaform.decoding.keys import Keys
-from deltaform.decoding.noise import threshold
+from deltaform.decoding.noise import degrees_of_freedom, threshold
 
 __all__ = ["Settings", "RowFit", "explain"]
 
 #: A vector whose unexplained share of energy is at most this is fully explained.
 EXPLAINED = 1e-4
+#: Signal (in units of the noise σ) a term must keep for a row to search all its keys with one query.
+MERGE_SNR = 5.0
 #: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
 SLOW = 0.75
 _BLOCK_BYTES = 64 << 20  # shortlist vectors of one block of rows (smaller blocks cost more pursuit steps)
@@ -128,15 +130,17 @@ def explain(
             break
         rounds[rows] += 1
         searched = active[rows].sum(axis=1) * N + T
-        tau = np.array([threshold(view.algebra, view.dim, int(n), settings.fp_rate) for n in searched])
-        tau_run = np.array([threshold(view.algebra, view.dim, int(n), settings.explore) for n in searched])
+        sizes, which = np.unique(searched, return_inverse=True)
+        tau = np.array([threshold(view.algebra, view.dim, int(n), settings.fp_rate) for n in sizes])[which]
+        tau_run = np.array([threshold(view.algebra, view.dim, int(n), settings.explore) for n in sizes])[which]
 
         # 1. Search, grouped (one query per group of keys) or split (one per key).
         n_chosen = int(sel[rows].sum(axis=1).max(initial=0)) if sel.shape[1] else 0
         m = min(settings.per_key + n_chosen, N)  # newcomers keep pace with what was found
         chosen_now = np.where(sel[rows], codes[rows], -1) if sel.shape[1] else None
+        merge = _one_query_will_do(view, active[rows], n_sel_now(sel, rows), unexplained[rows])
         found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads,
-                                          chosen_now)
+                                          chosen_now, merge)
         if T:
             Rr = R[rows]
             rn = np.linalg.norm(Rr, axis=1)
@@ -254,7 +258,28 @@ def explain(
     return out
 
 
-def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chosen=None):
+def n_sel_now(sel: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many terms each of the rows has chosen so far."""
+    return sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
+
+
+def _one_query_will_do(view, active: np.ndarray, n_chosen: np.ndarray, unexplained: np.ndarray) -> np.ndarray:
+    """Rows whose residual is clear enough to search all their keys with one query.
+
+    A query for a group of n keys sums the residual unbound by each: a term under one of them stands
+    at 1/√(n·L) of the query, L the terms left, against unrelated candidates at σ = 1/√D. Terms
+    found so far share what they explained, so L ≈ found · unexplained / explained. Where that
+    signal is at least MERGE_SNR σ, one query over every key finds what separate group queries
+    would, for one scan instead of two or three (typically the last round of a record: a term or
+    two left, under the roles and the flow positions opened since).
+    """
+    u = np.minimum(unexplained, 1.0)
+    left = np.maximum(n_chosen * u / np.maximum(1.0 - u, 1e-12), 1.0)
+    dof = degrees_of_freedom(view.algebra, view.dim)
+    return (n_chosen > 0) & (active.sum(axis=1) * left * MERGE_SNR**2 <= dof)
+
+
+def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chosen=None, merge=None):
     """Candidate terms for each row: ``(codes, sims)``, one row of the batch per row of ``rows``."""
     N, nK = len(cleanup), len(keys)
     width = nK * (m if split.all() else 3 * m)
@@ -265,8 +290,9 @@ def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chose
     for use_split, search in ((True, _search_split), (False, _search_grouped)):
         part = np.nonzero(split == use_split)[0]
         if part.size:
+            extra = {} if use_split else {"merge_all": None if merge is None else merge[part]}
             c, s = search(keys, cleanup, R, rows[part], active, m, excl, threads,
-                          None if chosen is None else chosen[part])
+                          None if chosen is None else chosen[part], **extra)
             codes[part, : c.shape[1]] = c
             sims[part, : s.shape[1]] = s
     return codes, sims
@@ -287,7 +313,7 @@ def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen
     return codes, sims
 
 
-def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None):
+def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None, merge_all=None):
     """One query per group of keys (plain, roles, flow positions): the residual bound to the sum of the
     group's inverse keys, which is the sum of the residual unbound by each. Each candidate found is
     then scored exactly under every active key of its row."""
@@ -299,6 +325,8 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     group_of = np.broadcast_to(keys.groups, A.shape).copy()
     merge = A[:, 0] & (A & (keys.groups == 1)[None, :]).any(axis=1) & ~_has_plain(chosen, nK, N, rows.size)
     group_of[merge, 0] = 1
+    if merge_all is not None:
+        group_of[merge_all] = 1  # one query over every key (see _one_query_will_do)
     q_rows, q_vecs = [], []
     for g in range(3):
         mask = A & (group_of == g)
@@ -312,16 +340,24 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
             q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
         q_rows.append(has)
     qr = np.concatenate(q_rows)
-    if (A.sum(axis=1) > 1).any():  # a row asking fewer queries takes deeper lists (not worth it for plain rows)
-        m = min(N, (3 * m) // int(np.bincount(qr).max()))
-    cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
-    # Each row's lists side by side (at most three queries per row; most rows ask one, see above).
     per_row = np.bincount(qr, minlength=rows.size)
+    # A row asking fewer queries takes deeper lists, 3m over its queries (not worth it for plain rows).
+    depth_row = np.where(A.sum(axis=1) > 1, np.minimum(N, (3 * m) // np.maximum(per_row, 1)), m)
+    depth = depth_row[qr]
+    cand, _ = cleanup.scan(np.concatenate(q_vecs), int(depth.max()), exclude=[excl[rows[b]] for b in qr],
+                           threads=threads)
+    cand[np.arange(cand.shape[1])[None, :] >= depth[:, None]] = -1
+    # Each row's lists side by side (at most three queries per row; most rows ask one, see above),
+    # then the found entries moved to the front.
     order = np.argsort(qr, kind="stable")
     slot = np.arange(qr.size) - (np.cumsum(per_row) - per_row)[qr[order]]
-    pool = np.full((rows.size, int(per_row.max()), m), -1, dtype=np.int64)
+    pool = np.full((rows.size, int(per_row.max()), cand.shape[1]), -1, dtype=np.int64)
     pool[qr[order], slot] = cand[order]
     pool = pool.reshape(rows.size, -1)
+    if int(per_row.max()) > 1:
+        found = pool >= 0
+        C = int(found.sum(axis=1).max(initial=1))
+        pool = np.take_along_axis(pool, np.argsort(~found, axis=1, kind="stable")[:, :C], axis=1)
     # Exact similarity of every (active key, pooled candidate) of each row: the residual unbound by each
     # active key, against the pooled candidates, in the core (one thread per slice of rows, no Python
     # per candidate).
