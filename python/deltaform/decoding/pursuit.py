@@ -153,6 +153,14 @@ def explain(
         n_sel = sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
         M = int(max(2 * n_sel.max(initial=0) + settings.shortlist, settings.shortlist))
         M = min(M, n_sel.max(initial=0) + found_codes.shape[1])
+        # Only the best M + (chosen) found terms can reach the shortlist (the chosen ones among them are
+        # set aside below; the lists hold no repeats): the rest are dropped before the bookkeeping.
+        keep = M + int(n_sel.max(initial=0))
+        if found_codes.shape[1] > keep:
+            mag0 = np.where(found_codes >= 0, np.abs(found_sims), -1.0)
+            top = np.argpartition(-mag0, keep - 1, axis=1)[:, :keep]
+            found_codes = np.take_along_axis(found_codes, top, axis=1)
+            found_sims = np.take_along_axis(found_sims, top, axis=1)
         old_codes, old_sel, old_w = _compact(codes[rows], sel[rows], w[rows])
         chosen = np.where(old_sel, old_codes, -2)
         mag = np.abs(found_sims).astype(np.float64)
@@ -355,6 +363,7 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     pool[qr[order], slot] = cand[order]
     pool = pool.reshape(rows.size, -1)
     if int(per_row.max()) > 1:
+        pool[_duplicates(pool)] = -1  # a candidate two of a row's queries found is scored once
         found = pool >= 0
         C = int(found.sum(axis=1).max(initial=1))
         pool = np.take_along_axis(pool, np.argsort(~found, axis=1, kind="stable")[:, :C], axis=1)
