@@ -196,3 +196,30 @@ def test_term_kernels_reject_bad_codes() -> None:
     empty = np.empty((0, cleanup.view.width), np.float32)
     out = _core.decode_gather_bind("map", np.array([-1, 0], dtype=np.int64), empty, keys.vectors, keys.tag_vectors)
     np.testing.assert_array_equal(out[1], keys.tag_vectors[0])
+
+
+# ---------------------------------------------------------------- the decoder over them
+def test_decode_many_is_the_same_on_one_and_two_threads() -> None:
+    from deltaform import ast
+    from deltaform.decoding import decode_many
+
+    space = Space(512, "fhrr", seed=2)
+    names = [f"c{i}" for i in range(3000)]
+    cleanup = Cleanup(space, names)
+    rng = np.random.default_rng(7)
+    roles = [f"r{i}" for i in range(8)]
+    texts = []
+    for i in range(48):
+        picked = rng.choice(3000, 8, replace=False)
+        if i % 2:
+            texts.append(" + ".join(f"{roles[j % 8]}: c{a}" for j, a in enumerate(picked)))
+        else:
+            texts.append(" + ".join(f"c{a}" for a in picked))
+    V = space.encode_many(texts)
+    one = decode_many(space, V, cleanup, roles=roles, max_depth=0, threads=1)
+    two = decode_many(space, V, cleanup, roles=roles, max_depth=0, threads=2)
+    for a, b, text in zip(one, two, texts):
+        assert ast.to_text(a.formula) == ast.to_text(b.formula)
+        want = {(t.strip().split(": ")[0] if ": " in t else "", t.strip().split(": ")[-1]) for t in text.split(" + ")}
+        got = {(t.key.removeprefix("role:"), t.leaf.name) for t in a.terms}
+        assert got == want

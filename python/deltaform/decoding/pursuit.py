@@ -26,8 +26,12 @@ flow takes log(length) rounds; a flow too long for its first stages to stand
 out alone needs a larger ``probe_steps``); a schema's own roles once its tag is found. So a flat
 bundle costs one search per round, and structure costs only where it is present.
 
-All numeric work is numpy over whole batches (the loops are over rounds and
-pursuit steps, never over candidates); the shortlist's arithmetic is float64.
+All numeric work runs over whole batches, never per candidate or per row in
+Python: the heavy loops (top-m selection, scoring pooled candidates under every
+key, the shortlists' Gram matrices and residuals, terms bound on the fly) are
+the core's ``_core.decode_*`` kernels, which release the GIL; the rest is numpy
+over the batch, looping over rounds and pursuit steps. The shortlist's
+arithmetic is float64.
 """
 
 from __future__ import annotations
