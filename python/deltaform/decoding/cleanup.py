@@ -281,7 +281,7 @@ class Cleanup:
                 real = self.view.real(new)
                 if self._real is not self._storage:
                     self._real.append(real)
-                self._norms.append(np.linalg.norm(real.astype(np.float64), axis=1).astype(np.float32))
+                self._norms.append(_row_norms(real))
                 self._grow_index()
         return rows
 
@@ -437,3 +437,13 @@ class Cleanup:
 def _threads(threads: int | None) -> int:
     """The core's thread count: None and 0 both mean all cores."""
     return 0 if threads is None else int(threads)
+
+
+def _row_norms(rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Euclidean norm of each row, summed in float64, a chunk of rows at a time (a float64 copy of a
+    large batch would double its memory)."""
+    out = np.empty(rows.shape[0], dtype=np.float32)
+    for lo in range(0, rows.shape[0], chunk):
+        part = rows[lo : lo + chunk].astype(np.float64)
+        out[lo : lo + chunk] = np.sqrt(np.einsum("nd,nd->n", part, part))
+    return out
