@@ -52,7 +52,7 @@ EXPLAINED = 1e-4
 MERGE_SNR = 5.0
 #: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
 SLOW = 0.75
-_BLOCK_BYTES = 64 << 20  # shortlist vectors of one block of rows (smaller blocks cost more pursuit steps)
+_BLOCK_BYTES = 64 << 20  # Gram matrices of one block of rows (smaller blocks cost more pursuit steps)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def explain(
         n_chosen = int(sel[rows].sum(axis=1).max(initial=0)) if sel.shape[1] else 0
         m = min(settings.per_key + n_chosen, N)  # newcomers keep pace with what was found
         chosen_now = np.where(sel[rows], codes[rows], -1) if sel.shape[1] else None
-        merge = _one_query_will_do(view, active[rows], n_sel_now(sel, rows), unexplained[rows])
+        merge = _one_query_will_do(view, active[rows], _n_chosen(sel, rows), unexplained[rows])
         found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads,
                                           chosen_now, merge)
         if T:
@@ -270,7 +270,7 @@ def explain(
     return out
 
 
-def n_sel_now(sel: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _n_chosen(sel: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """How many terms each of the rows has chosen so far."""
     return sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
 
@@ -420,13 +420,6 @@ def _duplicates(codes: np.ndarray) -> np.ndarray:
 def _dictionary(keys: Keys, cleanup) -> tuple:
     """What term codes index, as the core's decode kernels take it: (algebra, candidates, keys, tags)."""
     return keys.view.algebra, cleanup.real_vectors, keys.vectors, keys.tag_vectors
-
-
-def _term_vectors(keys: Keys, cleanup, codes: np.ndarray, threads=None) -> np.ndarray:
-    """The term vectors of codes, ``codes.shape + (D,)``; -1 gives zeros (tests and callers that need them)."""
-    algebra, F, K, T = _dictionary(keys, cleanup)
-    return _core.decode_gather_bind(algebra, np.ascontiguousarray(codes, dtype=np.int64), F, K, T,
-                                    threads=_threads(threads))
 
 
 def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: np.ndarray) -> None:
