@@ -202,14 +202,13 @@ def explain(
         new_R = np.empty((rows.size, D), dtype=np.float32)
         sl_t = np.zeros((rows.size, M), dtype=np.float64)
         grew = np.zeros(rows.size, dtype=bool)
-        dictionary = _dictionary(keys, cleanup)
+        algebra, F, K, tags = _dictionary(keys, cleanup)
         for lo in range(0, rows.size, block):
             hi = min(rows.size, lo + block)
             part = slice(lo, hi)
             part_codes = np.ascontiguousarray(sl_codes[part])
             Vp = V[rows[part]]
-            G, c = _core.decode_gram(*dictionary[:1], part_codes, *dictionary[1:], Vp,
-                                     threads=_threads(settings.threads))
+            G, c = _core.decode_gram(algebra, part_codes, F, K, tags, Vp, threads=_threads(settings.threads))
             before = sl_sel[part].sum(axis=1)
             # a term pruned before may come back, but only at the full threshold (else a row can
             # cycle: add, prune, add…)
@@ -223,8 +222,8 @@ def explain(
             for j, code in zip(ban_rows.tolist(), part_codes[ban_rows, ban_cols].tolist()):
                 banned[rows[lo + j]].append(code)
             grew[part] = sel_part.sum(axis=1) > before
-            new_R[part] = _core.decode_residual(dictionary[0], part_codes, np.where(sel_part, w_part, 0.0),
-                                                *dictionary[1:], Vp, threads=_threads(settings.threads))
+            new_R[part] = _core.decode_residual(algebra, part_codes, np.where(sel_part, w_part, 0.0), F, K, tags,
+                                                Vp, threads=_threads(settings.threads))
             for j, (code, s) in enumerate(near_part):
                 near[rows[lo + j]] = [(int(code), float(s))] if code >= 0 else []
 
