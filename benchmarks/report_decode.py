@@ -147,14 +147,16 @@ def passes(check, space, cleanup, kind, k, n, trials, rng, chunk=25) -> bool:
 
 
 def capacity(check, space, cleanup, kind, n, trials, start, limit, seed) -> int:
+    """The largest K that passes, searched up to ``limit`` (a formula cannot hold more distinct
+    candidates than there are: with ``limit`` = N, a result of N means every candidate at once)."""
     rng = np.random.default_rng(seed)
     lo, hi = 0, None
-    k = start
+    k = min(start, limit)
     while hi is None:
-        if k > limit:
-            return lo
         if passes(check, space, cleanup, kind, k, n, trials, rng):
-            lo, k = k, k * 2
+            if k >= limit:
+                return k
+            lo, k = k, min(k * 2, limit)
         else:
             hi = k
     while hi - lo > max(1, lo // 20):
@@ -341,7 +343,9 @@ def table(results: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(results.values(), key=lambda r: (r["algebra"], r["dim"], r["n"], r["kind"])):
         ratio = r["decoded"] / r["one_shot"] if r["one_shot"] else float("inf")
-        lines.append(f"| {r['algebra']} | {r['dim']} | {r['n']} | {r['kind']} | {r['trials']} | {r['decoded']} | "
+        # a K of N uses every candidate: the capacity is at least that (the search cannot go further)
+        dec = f"≥ {r['decoded']}" if r["decoded"] >= r["n"] else str(r["decoded"])
+        lines.append(f"| {r['algebra']} | {r['dim']} | {r['n']} | {r['kind']} | {r['trials']} | {dec} | "
                      f"{r['one_shot']} | {ratio:.1f}× | {r['theory']['whole']} / {r['theory']['per_item']} | "
                      f"{r['seconds']:.0f} |")
     return "\n".join(lines)
@@ -385,8 +389,9 @@ def main() -> None:
                         t = time.perf_counter()
                         with threadpool_limits(1, "blas"):
                             one = capacity(one_shot_ok, space, cleanup, kind, n, trials, max(2, th["whole"] // 2),
-                                           4 * dim, seed=1)
-                        dec = capacity(decoded_ok, space, cleanup, kind, n, trials, max(2, one), 4 * dim, seed=2)
+                                           min(4 * dim, n), seed=1)
+                        dec = capacity(decoded_ok, space, cleanup, kind, n, trials, max(2, one), min(4 * dim, n),
+                                       seed=2)
                         r = {"algebra": algebra, "dim": dim, "n": n, "kind": kind, "trials": trials, "decoded": dec,
                              "one_shot": one, "theory": th, "seconds": time.perf_counter() - t}
                         results[f"{algebra}/{dim}/{n}/{kind}"] = r

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CODEBOOK_VERSION', 'EncodeScope', 'FORMULA_MAX_DEPTH', 'FormulaDocument', 'Registry', 'Space', 'UNICODE_VERSION', 'document_size', 'encode_document', 'encode_lines', 'encode_records', 'formula_parse_one', 'formula_parse_text', 'normalize_name', 'set_simd_path', 'simd_path', 'supported_simd_paths', 'unicode_casefold', 'unicode_categories', 'unicode_category', 'unicode_nfc', 'utf8_valid']
+__all__: list[str] = ['CODEBOOK_VERSION', 'EncodeScope', 'FORMULA_MAX_DEPTH', 'FormulaDocument', 'Registry', 'Space', 'UNICODE_VERSION', 'decode_gather_bind', 'decode_gram', 'decode_residual', 'decode_score_pool', 'decode_select_abs', 'document_size', 'encode_document', 'encode_lines', 'encode_records', 'formula_parse_one', 'formula_parse_text', 'normalize_name', 'set_simd_path', 'simd_path', 'supported_simd_paths', 'unicode_casefold', 'unicode_categories', 'unicode_category', 'unicode_nfc', 'utf8_valid']
 class Space:
     """
     A vector space: algebra, dim, seed and codebook.
@@ -118,6 +118,26 @@ class EncodeScope:
         ...
     def remove(self, arg0: str) -> None:
         ...
+def decode_gather_bind(algebra: str, codes: numpy.ndarray, candidates: numpy.ndarray, keys: numpy.ndarray, tags: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.ndarray:
+    """
+    Term vectors of codes (any shape): code c < keys*N is candidates[c % N] bound to keys[c // N], then tags; -1 is zeros. Returns codes.shape + (width,) float32.
+    """
+def decode_gram(algebra: str, codes: numpy.ndarray, candidates: numpy.ndarray, keys: numpy.ndarray, tags: numpy.ndarray, vectors: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple:
+    """
+    Per row b, with d_i the term vector of codes[b, i] (decode_gather_bind's rule): (G, c) with G[b] = (d_i . d_j) (rows, M, M) and c[b] = (d_i . vectors[b]) (rows, M), float64.
+    """
+def decode_residual(algebra: str, codes: numpy.ndarray, weights: numpy.ndarray, candidates: numpy.ndarray, keys: numpy.ndarray, tags: numpy.ndarray, vectors: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.ndarray:
+    """
+    vectors[b] - sum_i weights[b, i] * d_i (d_i the term vector of codes[b, i]; zero weights skipped): (rows, width) float32.
+    """
+def decode_score_pool(algebra: str, residuals: numpy.ndarray, pool: numpy.ndarray, candidates: numpy.ndarray, xscale: numpy.ndarray, keys: numpy.ndarray, active: numpy.ndarray, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.ndarray:
+    """
+    Cosine of each pooled candidate with each residual unbound by each active key: (rows, keys, C) float32, zero where the key is inactive or the pool slot is -1.
+    """
+def decode_select_abs(scores: numpy.ndarray, qscale: numpy.ndarray, xscale: numpy.ndarray, m: typing.SupportsInt | typing.SupportsIndex, ex_off: numpy.ndarray | None = None, ex_rows: numpy.ndarray | None = None, threads: typing.SupportsInt | typing.SupportsIndex = 1) -> tuple:
+    """
+    Top-m of each row of scores (q, n) by |score * qscale[q] * xscale[j]|: (rows (q, m) int64, signed scores (q, m) float32), best first, ties to the lower index; row q skips ex_rows[ex_off[q]:ex_off[q+1]]; missing and zero entries are -1 with score 0.
+    """
 def document_size(arg0: FormulaDocument) -> int:
     ...
 def encode_document(space: Space, document: FormulaDocument, scope: EncodeScope, start: typing.SupportsInt | typing.SupportsIndex, stop: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex) -> tuple:

@@ -30,7 +30,7 @@ from typing import Iterable, Mapping, Sequence, Union
 
 import numpy as np
 
-from deltaform import ast
+from deltaform import _core, ast
 from deltaform.decoding.views import RealView
 
 __all__ = ["Cleanup", "Leaf", "DEFAULT_HNSW_THRESHOLD", "needs_quotes"]
@@ -281,7 +281,7 @@ class Cleanup:
                 real = self.view.real(new)
                 if self._real is not self._storage:
                     self._real.append(real)
-                self._norms.append(np.linalg.norm(real.astype(np.float64), axis=1).astype(np.float32))
+                self._norms.append(_row_norms(real))
                 self._grow_index()
         return rows
 
@@ -409,22 +409,41 @@ class Cleanup:
             sims[rows < 0] = 0.0
             rows[sims == 0.0] = -1
             return rows, sims
-        scores = q @ self._real.view.T
-        scores /= qn[:, None]
-        scores /= np.maximum(self._norms.view, 1e-30)[None, :]
-        if exclude is not None:
-            qi = [np.full(len(e), i) for i, e in enumerate(exclude) if len(e)]
-            if qi:
-                scores[np.concatenate(qi), np.concatenate([np.asarray(e, dtype=np.int64) for e in exclude if len(e)])] = 0.0
+        # The product is BLAS; picking the top m of each row by |cosine| (scaling, exclusions,
+        # ordering) is one pass in the core, with the GIL released. Queries go in chunks that keep
+        # the score matrix near 64 MB.
+        qscale = (1.0 / qn).astype(np.float32)
+        xscale = (1.0 / np.maximum(self._norms.view, 1e-30)).astype(np.float32)
+        ex_off = ex_rows = None
+        if exclude is not None and any(len(e) for e in exclude):
+            lengths = np.array([len(e) for e in exclude], dtype=np.int64)
+            ex_off = np.zeros(nq + 1, dtype=np.int64)
+            np.cumsum(lengths, out=ex_off[1:])
+            ex_rows = np.concatenate([np.asarray(e, dtype=np.int64).reshape(-1) for e in exclude])
         take = min(m, n)
-        mag = np.abs(scores)
-        if take < n:
-            part = np.argpartition(-mag, take - 1, axis=1)[:, :take]
-        else:
-            part = np.broadcast_to(np.arange(n), (nq, n)).copy()
-        order = np.argsort(-np.take_along_axis(mag, part, axis=1), axis=1, kind="stable")
-        best = np.take_along_axis(part, order, axis=1)
-        rows[:, :take] = best
-        sims[:, :take] = np.take_along_axis(scores, best, axis=1)
-        rows[sims == 0.0] = -1  # excluded rows (and exact zeros, which carry no evidence)
+        chunk = max(1, (16 << 20) // n)
+        matrix = self._real.view
+        for lo in range(0, nq, chunk):
+            hi = min(nq, lo + chunk)
+            scores = q[lo:hi] @ matrix.T
+            off = None if ex_off is None else ex_off[lo : hi + 1] - ex_off[lo]
+            ex = None if ex_off is None else ex_rows[ex_off[lo] : ex_off[hi]]
+            r, s = _core.decode_select_abs(scores, qscale[lo:hi], xscale, take, off, ex, threads=_threads(threads))
+            rows[lo:hi, :take] = r
+            sims[lo:hi, :take] = s
         return rows, sims
+
+
+def _threads(threads: int | None) -> int:
+    """The core's thread count: None and 0 both mean all cores."""
+    return 0 if threads is None else int(threads)
+
+
+def _row_norms(rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Euclidean norm of each row, summed in float64, a chunk of rows at a time (a float64 copy of a
+    large batch would double its memory)."""
+    out = np.empty(rows.shape[0], dtype=np.float32)
+    for lo in range(0, rows.shape[0], chunk):
+        part = rows[lo : lo + chunk].astype(np.float64)
+        out[lo : lo + chunk] = np.sqrt(np.einsum("nd,nd->n", part, part))
+    return out

@@ -51,6 +51,7 @@ vector has ``t = 1`` and confidence 1.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -75,7 +76,9 @@ def upper_tail(z: np.ndarray | float) -> np.ndarray | float:
     return 0.5 * _erfc(np.asarray(z, dtype=np.float64) / math.sqrt(2.0))
 
 
-_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """``erfc`` element-wise (math.erfc per element: arrays here are a formula's few terms)."""
+    return np.array([math.erfc(v) for v in x.reshape(-1).tolist()], dtype=np.float64).reshape(x.shape)
 
 
 def inverse_upper_tail(p: float) -> float:
@@ -106,6 +109,12 @@ def threshold(algebra: str, dim: int, candidates: int, fp_rate: float) -> float:
         candidates = 1
     if not 0.0 < fp_rate < 1.0:
         raise ValueError(f"fp_rate must be in (0, 1), got {fp_rate!r}")
+    return _threshold(algebra, int(dim), int(candidates), float(fp_rate))
+
+
+@functools.lru_cache(maxsize=4096)
+def _threshold(algebra: str, dim: int, candidates: int, fp_rate: float) -> float:
+    # A batch asks for the same few (candidates, rate) pairs over and over: Newton's method runs once each.
     return noise_sigma(algebra, dim) * inverse_upper_tail(min(0.5, fp_rate / (2 * candidates)))
 
 

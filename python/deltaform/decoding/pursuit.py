@@ -26,8 +26,12 @@ flow takes log(length) rounds; a flow too long for its first stages to stand
 out alone needs a larger ``probe_steps``); a schema's own roles once its tag is found. So a flat
 bundle costs one search per round, and structure costs only where it is present.
 
-All numeric work is numpy over whole batches (the loops are over rounds and
-pursuit steps, never over candidates); the shortlist's arithmetic is float64.
+All numeric work runs over whole batches, never per candidate or per row in
+Python: the heavy loops (top-m selection, scoring pooled candidates under every
+key, the shortlists' Gram matrices and residuals, terms bound on the fly) are
+the core's ``_core.decode_*`` kernels, which release the GIL; the rest is numpy
+over the batch, looping over rounds and pursuit steps. The shortlist's
+arithmetic is float64.
 """
 
 from __future__ import annotations
@@ -36,16 +40,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deltaform import _core
 from deltaform.decoding.keys import Keys
-from deltaform.decoding.noise import threshold
+from deltaform.decoding.noise import degrees_of_freedom, threshold
 
 __all__ = ["Settings", "RowFit", "explain"]
 
 #: A vector whose unexplained share of energy is at most this is fully explained.
 EXPLAINED = 1e-4
+#: Signal (in units of the noise σ) a term must keep for a row to search all its keys with one query.
+MERGE_SNR = 5.0
 #: A grouped round leaving more than this share of what was left is too slow: the row searches key by key next.
 SLOW = 0.75
-_BLOCK_BYTES = 64 << 20  # shortlist vectors of one block of rows (smaller blocks cost more pursuit steps)
+_BLOCK_BYTES = 64 << 20  # Gram matrices of one block of rows (smaller blocks cost more pursuit steps)
 
 
 @dataclass(frozen=True)
@@ -127,15 +134,17 @@ def explain(
             break
         rounds[rows] += 1
         searched = active[rows].sum(axis=1) * N + T
-        tau = np.array([threshold(view.algebra, view.dim, int(n), settings.fp_rate) for n in searched])
-        tau_run = np.array([threshold(view.algebra, view.dim, int(n), settings.explore) for n in searched])
+        sizes, which = np.unique(searched, return_inverse=True)
+        tau = np.array([threshold(view.algebra, view.dim, int(n), settings.fp_rate) for n in sizes])[which]
+        tau_run = np.array([threshold(view.algebra, view.dim, int(n), settings.explore) for n in sizes])[which]
 
         # 1. Search, grouped (one query per group of keys) or split (one per key).
         n_chosen = int(sel[rows].sum(axis=1).max(initial=0)) if sel.shape[1] else 0
         m = min(settings.per_key + n_chosen, N)  # newcomers keep pace with what was found
         chosen_now = np.where(sel[rows], codes[rows], -1) if sel.shape[1] else None
+        merge = _one_query_will_do(view, active[rows], _n_chosen(sel, rows), unexplained[rows])
         found_codes, found_sims = _search(keys, cleanup, R, rows, active, split[rows], m, excl, settings.threads,
-                                          chosen_now)
+                                          chosen_now, merge)
         if T:
             Rr = R[rows]
             rn = np.linalg.norm(Rr, axis=1)
@@ -148,6 +157,14 @@ def explain(
         n_sel = sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
         M = int(max(2 * n_sel.max(initial=0) + settings.shortlist, settings.shortlist))
         M = min(M, n_sel.max(initial=0) + found_codes.shape[1])
+        # Only the best M + (chosen) found terms can reach the shortlist (the chosen ones among them are
+        # set aside below; the lists hold no repeats): the rest are dropped before the bookkeeping.
+        keep = M + int(n_sel.max(initial=0))
+        if found_codes.shape[1] > keep:
+            mag0 = np.where(found_codes >= 0, np.abs(found_sims), -1.0)
+            top = np.argpartition(-mag0, keep - 1, axis=1)[:, :keep]
+            found_codes = np.take_along_axis(found_codes, top, axis=1)
+            found_sims = np.take_along_axis(found_sims, top, axis=1)
         old_codes, old_sel, old_w = _compact(codes[rows], sel[rows], w[rows])
         chosen = np.where(old_sel, old_codes, -2)
         mag = np.abs(found_sims).astype(np.float64)
@@ -179,29 +196,34 @@ def explain(
         placed[fill_rank >= new_codes.shape[1]] = -1
         sl_codes = np.where(for_new, placed, sl_codes)
 
-        # 3. Fit, block by block of rows (the shortlist vectors are materialised per block).
-        block = max(1, _BLOCK_BYTES // max(1, M * D * 4))
+        # 3. Fit, block by block of rows (a block's Gram matrices are at most _BLOCK_BYTES). The term
+        #    vectors are bound on the fly in the core, for the Gram matrices and again for the residual.
+        block = max(1, _BLOCK_BYTES // max(1, M * M * 8))
         new_R = np.empty((rows.size, D), dtype=np.float32)
         sl_t = np.zeros((rows.size, M), dtype=np.float64)
         grew = np.zeros(rows.size, dtype=bool)
+        algebra, F, K, tags = _dictionary(keys, cleanup)
         for lo in range(0, rows.size, block):
             hi = min(rows.size, lo + block)
             part = slice(lo, hi)
-            Dv = _materialise(keys, cleanup, sl_codes[part], N, settings.threads)
+            part_codes = np.ascontiguousarray(sl_codes[part])
+            Vp = V[rows[part]]
+            G, c = _core.decode_gram(algebra, part_codes, F, K, tags, Vp, threads=_threads(settings.threads))
             before = sl_sel[part].sum(axis=1)
             # a term pruned before may come back, but only at the full threshold (else a row can
             # cycle: add, prune, add…)
-            strict = (sl_codes[part][:, :, None] == ban[part][:, None, :]).any(axis=2)
+            strict = (part_codes[:, :, None] == ban[part][:, None, :]).any(axis=2)
             w_part, sel_part, t_part, near_part, dropped = _pursue(
-                Dv, V[rows[part]], vv[rows[part]], sl_codes[part], sl_sel[part], sl_w[part], tau[part],
+                G, c, vv[rows[part]], part_codes, sl_sel[part], sl_w[part], tau[part],
                 tau_run[part], max_terms, last, strict,
             )
             sl_w[part], sl_sel[part], sl_t[part] = w_part, sel_part, t_part
             ban_rows, ban_cols = np.nonzero(dropped)
-            for j, code in zip(ban_rows.tolist(), sl_codes[part][ban_rows, ban_cols].tolist()):
+            for j, code in zip(ban_rows.tolist(), part_codes[ban_rows, ban_cols].tolist()):
                 banned[rows[lo + j]].append(code)
             grew[part] = sel_part.sum(axis=1) > before
-            new_R[part] = V[rows[part]] - np.einsum("bm,bmd->bd", w_part.astype(np.float32), Dv)
+            new_R[part] = _core.decode_residual(algebra, part_codes, np.where(sel_part, w_part, 0.0), F, K, tags,
+                                                Vp, threads=_threads(settings.threads))
             for j, (code, s) in enumerate(near_part):
                 near[rows[lo + j]] = [(int(code), float(s))] if code >= 0 else []
 
@@ -247,7 +269,28 @@ def explain(
     return out
 
 
-def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chosen=None):
+def _n_chosen(sel: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many terms each of the rows has chosen so far."""
+    return sel[rows].sum(axis=1) if sel.shape[1] else np.zeros(rows.size, dtype=np.int64)
+
+
+def _one_query_will_do(view, active: np.ndarray, n_chosen: np.ndarray, unexplained: np.ndarray) -> np.ndarray:
+    """Rows whose residual is clear enough to search all their keys with one query.
+
+    A query for a group of n keys sums the residual unbound by each: a term under one of them stands
+    at 1/√(n·L) of the query, L the terms left, against unrelated candidates at σ = 1/√D. Terms
+    found so far share what they explained, so L ≈ found · unexplained / explained. Where that
+    signal is at least MERGE_SNR σ, one query over every key finds what separate group queries
+    would, for one scan instead of two or three (typically the last round of a record: a term or
+    two left, under the roles and the flow positions opened since).
+    """
+    u = np.minimum(unexplained, 1.0)
+    left = np.maximum(n_chosen * u / np.maximum(1.0 - u, 1e-12), 1.0)
+    dof = degrees_of_freedom(view.algebra, view.dim)
+    return (n_chosen > 0) & (active.sum(axis=1) * left * MERGE_SNR**2 <= dof)
+
+
+def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chosen=None, merge=None):
     """Candidate terms for each row: ``(codes, sims)``, one row of the batch per row of ``rows``."""
     N, nK = len(cleanup), len(keys)
     width = nK * (m if split.all() else 3 * m)
@@ -258,8 +301,9 @@ def _search(keys: Keys, cleanup, R, rows, active, split, m, excl, threads, chose
     for use_split, search in ((True, _search_split), (False, _search_grouped)):
         part = np.nonzero(split == use_split)[0]
         if part.size:
+            extra = {} if use_split else {"merge_all": None if merge is None else merge[part]}
             c, s = search(keys, cleanup, R, rows[part], active, m, excl, threads,
-                          None if chosen is None else chosen[part])
+                          None if chosen is None else chosen[part], **extra)
             codes[part, : c.shape[1]] = c
             sims[part, : s.shape[1]] = s
     return codes, sims
@@ -280,7 +324,7 @@ def _search_split(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen
     return codes, sims
 
 
-def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None):
+def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chosen=None, merge_all=None):
     """One query per group of keys (plain, roles, flow positions): the residual bound to the sum of the
     group's inverse keys, which is the sum of the residual unbound by each. Each candidate found is
     then scored exactly under every active key of its row."""
@@ -292,6 +336,8 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
     group_of = np.broadcast_to(keys.groups, A.shape).copy()
     merge = A[:, 0] & (A & (keys.groups == 1)[None, :]).any(axis=1) & ~_has_plain(chosen, nK, N, rows.size)
     group_of[merge, 0] = 1
+    if merge_all is not None:
+        group_of[merge_all] = 1  # one query over every key (see _one_query_will_do)
     q_rows, q_vecs = [], []
     for g in range(3):
         mask = A & (group_of == g)
@@ -305,34 +351,33 @@ def _search_grouped(keys: Keys, cleanup, R, rows, active, m, excl, threads, chos
             q_vecs.append(view.bind(R[rows[has]], summed, threads=threads))
         q_rows.append(has)
     qr = np.concatenate(q_rows)
-    if (A.sum(axis=1) > 1).any():  # a row asking fewer queries takes deeper lists (not worth it for plain rows)
-        m = min(N, (3 * m) // int(np.bincount(qr).max()))
-    cand, _ = cleanup.scan(np.concatenate(q_vecs), m, exclude=[excl[rows[b]] for b in qr], threads=threads)
-    C = 3 * m
-    pool = np.full((rows.size, C), -1, dtype=np.int64)
-    filled = np.zeros(rows.size, dtype=np.int64)
-    for j, b in enumerate(qr.tolist()):  # at most three queries per row
-        pool[b, filled[b] : filled[b] + m] = cand[j]
-        filled[b] += m
-    C = int(filled.max(initial=1))  # most rows ask one query (see above): the rest is padding
-    pool = pool[:, :C]
-    # Exact similarity of every (active key, pooled candidate) of each row. ⟨R ⊛ k⁻¹, F⟩ = ⟨R ⊛ F⁻¹, k⟩, so
-    # each pooled candidate is unbound from its row's residual once and scored under all keys by one product.
-    codes = np.full((rows.size, nK, C), -1, dtype=np.int64)
-    sims = np.zeros((rows.size, nK, C), dtype=np.float32)
-    rn = np.linalg.norm(R[rows], axis=1)
-    rn[rn == 0] = 1.0
-    F, norms = cleanup.real_vectors, cleanup.norms
-    pb, pc = np.nonzero(pool >= 0)
-    step = max(1, _BLOCK_BYTES // (4 * view.width))
-    for lo in range(0, pb.size, step):
-        b, c = pb[lo : lo + step], pc[lo : lo + step]
-        cand = pool[b, c]
-        U = view.unbind(R[rows[b]], F[cand], threads=threads)
-        S = (U @ keys.vectors.T) / (rn[b] * np.maximum(norms[cand], 1e-30))[:, None]     # (pairs, keys)
-        on = A[b]                                                                          # active keys only
-        codes[b, :, c] = np.where(on, np.arange(nK)[None, :] * N + cand[:, None], -1)
-        sims[b, :, c] = np.where(on, S, 0.0)
+    per_row = np.bincount(qr, minlength=rows.size)
+    # A row asking fewer queries takes deeper lists, 3m over its queries (not worth it for plain rows).
+    depth_row = np.where(A.sum(axis=1) > 1, np.minimum(N, (3 * m) // np.maximum(per_row, 1)), m)
+    depth = depth_row[qr]
+    cand, _ = cleanup.scan(np.concatenate(q_vecs), int(depth.max()), exclude=[excl[rows[b]] for b in qr],
+                           threads=threads)
+    cand[np.arange(cand.shape[1])[None, :] >= depth[:, None]] = -1
+    # Each row's lists side by side (at most three queries per row; most rows ask one, see above),
+    # then the found entries moved to the front.
+    order = np.argsort(qr, kind="stable")
+    slot = np.arange(qr.size) - (np.cumsum(per_row) - per_row)[qr[order]]
+    pool = np.full((rows.size, int(per_row.max()), cand.shape[1]), -1, dtype=np.int64)
+    pool[qr[order], slot] = cand[order]
+    pool = pool.reshape(rows.size, -1)
+    if int(per_row.max()) > 1:
+        pool[_duplicates(pool)] = -1  # a candidate two of a row's queries found is scored once
+        found = pool >= 0
+        C = int(found.sum(axis=1).max(initial=1))
+        pool = np.take_along_axis(pool, np.argsort(~found, axis=1, kind="stable")[:, :C], axis=1)
+    # Exact similarity of every (active key, pooled candidate) of each row: the residual unbound by each
+    # active key, against the pooled candidates, in the core (one thread per slice of rows, no Python
+    # per candidate).
+    sims = _core.decode_score_pool(view.algebra, np.ascontiguousarray(R[rows]), np.ascontiguousarray(pool),
+                                   cleanup.real_vectors, _inverse_norms(cleanup), keys.vectors, A,
+                                   threads=_threads(threads))
+    valid = A[:, :, None] & (pool >= 0)[:, None, :]
+    codes = np.where(valid, np.arange(nK, dtype=np.int64)[None, :, None] * N + pool[:, None, :], -1)
     return codes.reshape(rows.size, -1), sims.reshape(rows.size, -1)
 
 
@@ -371,27 +416,9 @@ def _duplicates(codes: np.ndarray) -> np.ndarray:
     return rep
 
 
-def _materialise(keys: Keys, cleanup, codes: np.ndarray, N: int, threads) -> np.ndarray:
-    """The shortlist's term vectors, (rows, M, D); invalid slots are zero."""
-    view = keys.view
-    rows, M = codes.shape
-    flat_codes = codes.reshape(-1)
-    tag_base = len(keys) * N
-    is_term = (flat_codes >= 0) & (flat_codes < tag_base)
-    # One bind over every slot, written straight into the result (a plain term is bound to the
-    # identity, which leaves it as it is); tags and empty slots are overwritten after.
-    c = np.where(is_term, flat_codes, 0)
-    if N and (c < N).all():  # plain terms only: a gather is enough
-        flat = cleanup.real_vectors[c]
-    elif N:
-        flat = view.bind(cleanup.real_vectors[c % N], keys.vectors[c // N], threads=threads)
-    else:
-        flat = np.zeros((flat_codes.size, view.width), dtype=np.float32)
-    flat[~is_term] = 0.0
-    is_tag = flat_codes >= tag_base
-    if is_tag.any():
-        flat[is_tag] = keys.tag_vectors[flat_codes[is_tag] - tag_base]
-    return flat.reshape(rows, M, view.width)
+def _dictionary(keys: Keys, cleanup) -> tuple:
+    """What term codes index, as the core's decode kernels take it: (algebra, candidates, keys, tags)."""
+    return keys.view.algebra, cleanup.real_vectors, keys.vectors, keys.tag_vectors
 
 
 def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: np.ndarray) -> None:
@@ -423,7 +450,7 @@ def _solve(G: np.ndarray, c: np.ndarray, sel: np.ndarray, w: np.ndarray, rows: n
     w[rows] = np.where(s, out, 0.0)
 
 
-def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False, strict=None):
+def _pursue(G, c, vv, codes, sel, w, tau, tau_run, max_terms, last=False, strict=None):
     """Greedy pursuit with least-squares re-fit on one block's shortlists (float64).
 
     A term enters while it stands at or above ``tau_run`` (a permissive
@@ -432,10 +459,6 @@ def _pursue(Dv, V, vv, codes, sel, w, tau, tau_run, max_terms, last=False, stric
     evidence reaches ``tau``. The re-fit is kept incrementally (Gram–Schmidt in
     the shortlist's Gram space), so a step costs O(M²), not a new solve.
     """
-    G = np.empty((Dv.shape[0], Dv.shape[1], Dv.shape[1]), dtype=np.float64)
-    for b in range(Dv.shape[0]):  # one BLAS product per row: numpy's stacked matmul is far slower here
-        G[b] = Dv[b] @ Dv[b].T
-    c = np.matmul(Dv, V[:, :, None])[..., 0].astype(np.float64)
     valid = codes >= 0
     dg = np.maximum(np.einsum("bii->bi", G), 1e-30)
     live = vv > 0
@@ -595,3 +618,13 @@ def _open_keys(keys: Keys, active, rows, sl_codes, sl_sel, N, tag_base, explaine
                 active[b, steps[: min(2 * (int(stage.max()) + 1), steps.size)]] = True
         opened[j] = bool((active[b] & ~before).any())
     return opened
+
+
+def _threads(threads: int | None) -> int:
+    """The core's thread count: None and 0 both mean all cores."""
+    return 0 if threads is None else int(threads)
+
+
+def _inverse_norms(cleanup) -> np.ndarray:
+    """``1 / ‖candidate‖`` of each candidate (zero vectors get a huge factor on a zero dot: score 0)."""
+    return (1.0 / np.maximum(cleanup.norms, 1e-30)).astype(np.float32)
