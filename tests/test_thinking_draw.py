@@ -161,3 +161,18 @@ def test_a_symbol_left_without_links_stays_in_the_whole_picture_not_around_a_cen
     g.center = "Δ3"
     o = overview(g, max_nodes=6)
     assert list(o.nodes) == ["Δ3", "S", "Δ4", "a:вода", "a:огонь"] and o.note.startswith("overview: 1 more symbols")
+
+
+def test_a_tree_with_many_children_folds_the_rest_into_one_leaf(tmp_path):
+    from deltaform.thinking.draw import _tree, fold_children, tree_layout
+    from deltaform.formula import parse
+    members = " + ".join(f"Δ{i}" for i in range(1, 44))       # a symbol bound to 43 members
+    tree = fold_children(_tree(parse(f"⟁ = {members}")), 12)
+    nodes = tree_layout(tree)
+    leaves = [label for label, *_ in nodes if label.startswith("Δ") or label.startswith("…")]
+    assert leaves == [f"Δ{i}" for i in range(1, 12)] + ["… 32 more"]
+    # the picture keeps a readable width: 12 leaves, not 43
+    fig = draw.draw_tree(f"⟁ = {members}")
+    assert fig.get_size_inches()[0] < 30
+    full = draw.draw_tree(f"⟁ = {members}", max_children=0)
+    assert full.get_size_inches()[0] > 2.5 * fig.get_size_inches()[0]

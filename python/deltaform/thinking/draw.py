@@ -413,6 +413,20 @@ def _tree(node: Any, prefix: str = "") -> tuple[str, list]:
     return prefix + ast.to_text(node), []
 
 
+#: A node's children drawn side by side at most; the rest are folded into one "… N more" leaf, so a
+#: symbol bound to dozens of members stays a picture one can read (the title keeps the whole formula).
+MAX_TREE_CHILDREN = 12
+
+
+def fold_children(tree: tuple[str, list], limit: int = MAX_TREE_CHILDREN) -> tuple[str, list]:
+    """The tree with each node's children beyond ``limit`` folded into one "… N more" leaf."""
+    label, children = tree
+    children = [fold_children(c, limit) for c in children]
+    if limit > 0 and len(children) > limit:
+        children = children[: limit - 1] + [(f"… {len(children) - limit + 1} more", [])]
+    return label, children
+
+
 def tree_layout(tree: tuple[str, list]) -> list[tuple[str, float, int, int]]:
     """(label, x, depth, parent index) per node: leaves one apart, a parent over the middle of its children."""
     out: list[tuple[str, float, int, int]] = []
@@ -435,13 +449,16 @@ def tree_layout(tree: tuple[str, list]) -> list[tuple[str, float, int, int]]:
     return out
 
 
-def draw_tree(formula: Any, path: str | None = None) -> Any:
-    """Draw a formula's syntax tree; ``formula`` is text or an ast node. Returns the path or the figure."""
+def draw_tree(formula: Any, path: str | None = None, *, max_children: int = MAX_TREE_CHILDREN) -> Any:
+    """Draw a formula's syntax tree; ``formula`` is text or an ast node. Returns the path or the figure.
+
+    A node with more than ``max_children`` children shows the first ones and a "… N more" leaf
+    (0 draws them all)."""
     from deltaform import ast
     from deltaform.formula import parse
     node = parse(formula) if isinstance(formula, str) else formula
     plt = need_matplotlib()
-    nodes = tree_layout(_tree(node))
+    nodes = tree_layout(fold_children(_tree(node), max_children))
     scene = getattr(node, "scene", None)
     labels = [label for label, *_ in nodes] + [scene or ""]
     families, missing = _fonts_for(labels)
