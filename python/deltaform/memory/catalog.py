@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -182,28 +182,19 @@ class Catalog:
             f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE address=? ORDER BY version", (address,)).fetchall()
 
     def by_rows(self, rows: Iterable[int]) -> dict[int, tuple]:
-        rows = [int(r) for r in rows]
-        out: dict[int, tuple] = {}
-        con = self.con
-        for i in range(0, len(rows), 500):
-            part = rows[i:i + 500]
-            q = ",".join("?" * len(part))
-            for r in con.execute(f"SELECT {FORMULA_COLUMNS} FROM formulas WHERE row IN ({q})", part):
-                out[r[0]] = r
-        return out
+        return {r[0]: r for r in self._select_rows(FORMULA_COLUMNS, rows)}
 
     def hit_columns(self, rows: Sequence[int]) -> dict[int, tuple]:
         """row -> (address, version, params, expr, scene): what a search hit shows, without the facts."""
+        return {r[0]: r[1:] for r in self._select_rows("row, address, version, params, expr, scene", rows)}
+
+    def _select_rows(self, columns: str, rows: Iterable[int]) -> Iterator[tuple]:
+        """``columns`` of the formulas at ``rows``, in parts small enough for SQLite's parameter limit."""
         rows = [int(r) for r in rows]
-        out: dict[int, tuple] = {}
-        con = self.con
         for i in range(0, len(rows), 500):
             part = rows[i:i + 500]
-            q = ",".join("?" * len(part))
-            for r in con.execute(f"SELECT row, address, version, params, expr, scene FROM formulas "
-                                 f"WHERE row IN ({q})", part):
-                out[r[0]] = r[1:]
-        return out
+            yield from self.con.execute(
+                f"SELECT {columns} FROM formulas WHERE row IN ({','.join('?' * len(part))})", part)
 
     def schemas(self, con: sqlite3.Connection | None = None) -> dict[str, tuple[str, ...]]:
         con = con or self.con

@@ -11,6 +11,7 @@ import random
 import re
 
 from . import morph_en as E
+from .realize import CLOSE, BaseRealiser, capitalised, close_appositions
 from .plan import Absence, Concept, Fusion, Group, Item, Layered, Named, Passage
 
 # weight → intensity words (the same words extraction reads back as weights); 1 says nothing
@@ -66,9 +67,7 @@ ABSENCE = ["There is no {A:0}.", "{A:the} {vanishes|vanish:A}.", "Without {A:0}.
 JOIN = [", ", "; ", ". ", "; ", ", "]
 
 # a near neighbour beside a concept: "the water, like a river"
-NEIGHBOUR_RATE = 0.5
 NEIGHBOUR_FORMS = ("almost", "like", "nearly", "something like")
-CLOSE = "\u2063"      # where an apposition closes: a comma unless punctuation follows
 
 
 def weight_word(w: float, rng: random.Random) -> str | None:
@@ -82,25 +81,7 @@ def weight_word(w: float, rng: random.Random) -> str | None:
     return None
 
 
-class Realiser:
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.near = None
-
-    def use_neighbours(self, near, rng: random.Random, taken: set[str]) -> None:
-        """Let some concepts of this phrasing bring a near neighbour (``near(atom)`` → words)."""
-        self.near, self.near_rng, self.taken, self.added = near, rng, taken, 0
-
-    def _neighbour(self, c: Concept) -> str | None:
-        """A near neighbour to set beside this concept, or None (at most one a phrasing, half the time)."""
-        if self.near is None or self.added or c.quoted or self.near_rng.random() >= NEIGHBOUR_RATE:
-            return None
-        words = [w for w in self.near(c.text) if w.casefold().replace("ё", "е") not in self.taken]
-        if not words:
-            return None
-        self.added += 1
-        return self.near_rng.choice(words)
-
+class Realiser(BaseRealiser):
     def number(self, item: Item) -> str:
         if isinstance(item, Group):
             return "plur" if len(item.items) > 1 else self.number(item.items[0])
@@ -222,7 +203,7 @@ class Realiser:
             clauses = clauses[1:] + clauses[:1]
         joiner = JOIN[variant % len(JOIN)]
         if joiner == ". ":
-            return ". ".join(_cap(c) for c in clauses) + "."
+            return ". ".join(capitalised(c) for c in clauses) + "."
         return joiner.join(clauses) + "."
 
 
@@ -234,12 +215,7 @@ def _list(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + ", and " + parts[-1]
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
 def finish(text: str) -> str:
-    # the comma that closes an apposition stays before a dash: "от огня, похожего на пожар, — к реке"
-    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?)]|$))", "", text).replace(CLOSE, ",")
+    text = close_appositions(text)
     text = re.sub(r"\s+", " ", text).strip()
-    return _cap(text)
+    return capitalised(text)

@@ -12,6 +12,7 @@ import random
 import re
 
 from . import morph_ru as M
+from .realize import CLOSE, BaseRealiser, capitalised, close_appositions
 from .plan import Absence, Concept, Fusion, Group, Item, Layered, Named, Passage
 
 # weight → intensity adjective (the same words extraction reads back as weights)
@@ -68,8 +69,6 @@ ABSENCE = ["Нет {A:gent}.", "{A:nomn} {исчезает|исчезают:A}."
 JOIN = [", ", "; ", ". ", "; ", ", "]
 
 # a near neighbour beside a concept: "вода, почти река", "воды, похожей на реку"
-NEIGHBOUR_RATE = 0.5
-CLOSE = "\u2063"      # where an apposition closes: a comma unless punctuation follows
 
 _PREP_FIX = [
     (re.compile(r"(?<![\w-])([вВ]) (?=[вфВФ][бвгджзйклмнпрстфхцчшщ])"), r"\1о "),
@@ -89,25 +88,7 @@ def weight_word(w: float, rng: random.Random) -> str | None:
     return None
 
 
-class Realiser:
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.near = None
-
-    def use_neighbours(self, near, rng: random.Random, taken: set[str]) -> None:
-        """Let some concepts of this phrasing bring a near neighbour (``near(atom)`` → words)."""
-        self.near, self.near_rng, self.taken, self.added = near, rng, taken, 0
-
-    def _neighbour(self, c: Concept) -> str | None:
-        """A near neighbour to set beside this concept, or None (at most one a phrasing, half the time)."""
-        if self.near is None or self.added or c.quoted or self.near_rng.random() >= NEIGHBOUR_RATE:
-            return None
-        words = [w for w in self.near(c.text) if w.casefold().replace("ё", "е") not in self.taken]
-        if not words:
-            return None
-        self.added += 1
-        return self.near_rng.choice(words)
-
+class Realiser(BaseRealiser):
     # ---- noun phrases ---------------------------------------------------------------
     def number(self, item: Item) -> str:
         if isinstance(item, Group):
@@ -250,7 +231,7 @@ class Realiser:
             clauses = clauses[1:] + clauses[:1]   # another word order
         joiner = JOIN[variant % len(JOIN)]
         if joiner == ". ":
-            return ". ".join(_cap(c) for c in clauses) + "."
+            return ". ".join(capitalised(c) for c in clauses) + "."
         return joiner.join(clauses) + "."
 
 
@@ -262,15 +243,10 @@ def _group(items: list[Item]) -> Item:
     return items[0] if len(items) == 1 else Group(list(items))
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
 def finish(text: str) -> str:
-    # the comma that closes an apposition stays before a dash: "от огня, похожего на пожар, — к реке"
-    text = re.sub(CLOSE + r"(?=\s*(?:[.,;:!?)]|$))", "", text).replace(CLOSE, ",")
+    text = close_appositions(text)
     for pattern, repl in _PREP_FIX:
         text = pattern.sub(repl, text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\.\.$", ".", text)
-    return _cap(text)
+    return capitalised(text)
