@@ -39,3 +39,18 @@ def print_errors(errs, limit: int = 50) -> None:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+#: A memory argument for the commands that read or change an existing memory.
+MemoryArgument = typer.Argument(..., help="The memory: a directory made by `deltaform add`.")
+
+
+def open_memory(path, readonly: bool = True):
+    """The memory at ``path``, or a clear CLI error when there is none or it cannot be opened."""
+    from deltaform.memory import Memory, MemoryStoreError   # the memory loads only for its commands
+    if not (path / "catalog.sqlite").exists():
+        fail(f"{path}: no memory here (create one with `deltaform add {path} FILE.df`)")
+    try:
+        return Memory.open(path, readonly=readonly)
+    except (MemoryStoreError, ValueError) as e:
+        fail(str(e))

@@ -8,20 +8,8 @@ from typing import List, Optional
 import typer
 
 from deltaform.cli import app
-from deltaform.cli.common import console, fail
-from deltaform.memory import Memory, MemoryStoreError, UnknownAddressError
-
-MemoryArgument = typer.Argument(..., help="The memory: a directory made by `deltaform add`.")
-
-
-def _open(path: Path, readonly: bool) -> Memory:
-    if not (path / "catalog.sqlite").exists():
-        fail(f"{path}: no memory here (create one with `deltaform add {path} FILE.df`)")
-    try:
-        return Memory.open(path, readonly=readonly)
-    except MemoryStoreError as e:
-        fail(str(e))
-
+from deltaform.cli.common import MemoryArgument, console, fail, open_memory
+from deltaform.memory import MemoryStoreError, UnknownAddressError
 
 @app.command("flash")
 def flash_command(
@@ -35,7 +23,7 @@ def flash_command(
     """Associative flash: the formulas QUERY brings to mind, with the path to each."""
     from deltaform.thinking import flash
 
-    with _open(memory, readonly=True) as mem:
+    with open_memory(memory, readonly=True) as mem:
         try:
             items = flash(mem, query, k=k, steps=steps, decay=decay, limit=limit)
         except (ValueError, UnknownAddressError) as e:
@@ -57,7 +45,7 @@ def fuse_command(
     """Fuse formulas of different fields into a new stored formula."""
     from deltaform.thinking import fuse
 
-    with _open(memory, readonly=False) as mem:
+    with open_memory(memory, readonly=False) as mem:
         try:
             f = fuse(mem, *sources, fields=field or None, weights=weight or None, address=address, scene=scene)
         except (ValueError, UnknownAddressError, MemoryStoreError) as e:
@@ -76,7 +64,7 @@ def consolidate_command(
     """Mint Δ-formulas for stable couplings of atoms (frequent, high PMI); report each and why."""
     from deltaform.thinking import consolidate
 
-    with _open(memory, readonly=dry_run) as mem:
+    with open_memory(memory, readonly=dry_run) as mem:
         try:
             report = consolidate(mem, min_count=min_count, min_pmi=min_pmi, limit=limit, dry_run=dry_run)
         except (ValueError, MemoryStoreError) as e:

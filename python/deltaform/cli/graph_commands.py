@@ -9,20 +9,7 @@ from typing import List, Optional
 import typer
 
 from deltaform.cli import app
-from deltaform.cli.common import console, fail
-
-MemoryArgument = typer.Argument(..., help="The memory (a directory made by `deltaform add`).")
-
-
-def _open(path: Path, readonly: bool):
-    from deltaform.memory import Memory, MemoryStoreError
-    if not (path / "catalog.sqlite").exists():
-        fail(f"{path}: no memory here (create one with `deltaform add {path} FILE.df`)")
-    try:
-        return Memory.open(path, readonly=readonly)
-    except (MemoryStoreError, ValueError) as e:
-        fail(str(e))
-
+from deltaform.cli.common import MemoryArgument, console, fail, open_memory
 
 @app.command("condense")
 def condense_command(
@@ -37,7 +24,7 @@ def condense_command(
 ) -> None:
     """Cluster the formulas of MEMORY and condense each cluster into a glyph (🜂 = Δ3 + Δ7 + … = scene)."""
     from deltaform.thinking.condense import condense
-    mem = _open(memory, readonly=not store)
+    mem = open_memory(memory, readonly=not store)
     with mem:
         try:
             result = condense(mem, k=k, threshold=threshold, store=store, seed=seed, min_size=min_size)
@@ -72,7 +59,7 @@ def graph_command(
     """Export MEMORY (or the part --around an address) as a graph, or draw it."""
     from deltaform.memory import UnknownAddressError
     from deltaform.thinking.graph import graph
-    mem = _open(memory, readonly=True)
+    mem = open_memory(memory, readonly=True)
     with mem:
         try:
             g = graph(mem, around=around, depth=depth, atoms=atoms, shared=shared or None)

@@ -10,8 +10,7 @@ import typer
 
 from deltaform import ast
 from deltaform.cli import app
-from deltaform.cli.common import console, fail
-from deltaform.cli.memory_commands import MemoryArgument, _open
+from deltaform.cli.common import MemoryArgument, console, fail, open_memory
 from deltaform.memory import MemoryStoreError, UnknownAddressError
 from deltaform.memory.ingest import IngestError
 
@@ -29,7 +28,7 @@ def match_command(
     from deltaform.formula import FormulaError
     from deltaform.thinking import match
 
-    mem = _open(memory)
+    mem = open_memory(memory)
     try:
         found = match(mem, pattern, similarity=similarity, limit=limit)
     except (FormulaError, ValueError) as e:
@@ -56,7 +55,7 @@ def generalize_command(
     from deltaform.formula import FormulaError
     from deltaform.thinking import generalize
 
-    mem = _open(memory, readonly=store_as is None)
+    mem = open_memory(memory, readonly=store_as is None)
     with mem:
         try:
             pattern = generalize(mem, addresses, store_as=store_as)

@@ -10,25 +10,17 @@ from typing import List, Optional
 import typer
 
 from deltaform.cli import app
-from deltaform.cli.common import AlgebraOption, DimOption, SeedOption, console, errors, fail, make_space, print_errors
+from deltaform.cli.common import (AlgebraOption, DimOption, MemoryArgument, SeedOption, console, errors, fail,
+                                  make_space, open_memory, print_errors)
 from deltaform.memory import Memory, MemoryStoreError, UnknownAddressError
 from deltaform.memory.ingest import IngestError
 
-MemoryArgument = typer.Argument(..., help="The memory: a directory (created by `add` if it does not exist).")
-
-
-def _open(path: Path, readonly: bool = True) -> Memory:
-    if not (path / "catalog.sqlite").exists():
-        fail(f"{path}: no memory here (create one with `deltaform add {path} FILE.df`)")
-    try:
-        return Memory.open(path, readonly=readonly)
-    except MemoryStoreError as e:
-        fail(str(e))
+NewMemoryArgument = typer.Argument(..., help="The memory: a directory (created by `add` if it does not exist).")
 
 
 @app.command("add")
 def add_command(
-    memory: Path = MemoryArgument,
+    memory: Path = NewMemoryArgument,
     items: List[str] = typer.Argument(..., help=".df files, or formulas in quotes."),
     replace: bool = typer.Option(False, "--replace", help="Store a new version of addresses defined already."),
     strict: bool = typer.Option(False, "--strict", help="Add nothing from a file with any bad line."),
@@ -37,7 +29,7 @@ def add_command(
 ) -> None:
     """Add formulas (files or text) to MEMORY; each batch is stored whole or not at all."""
     if (memory / "catalog.sqlite").exists():
-        mem = _open(memory, readonly=False)
+        mem = open_memory(memory, readonly=False)
     else:
         mem = Memory.create(memory, make_space(dim, algebra, seed))
     failed = 0
@@ -84,7 +76,7 @@ def recall_command(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per result."),
 ) -> None:
     """The K stored formulas most similar to QUERY."""
-    mem = _open(memory)
+    mem = open_memory(memory)
     filters = dict(ef=ef, exact=exact, schema=schema or None, source=source, atoms=atom or None)
     try:
         if text:
@@ -114,7 +106,7 @@ def show_command(
     tree: Optional[Path] = typer.Option(None, "--tree", help="Also draw the formula's tree to this .png/.svg file."),
 ) -> None:
     """What is stored at ADDRESS: formula, scene, atoms, references, source."""
-    mem = _open(memory)
+    mem = open_memory(memory)
     try:
         entries = mem.history(address) if history else [mem.get(address)]
     except UnknownAddressError as e:
@@ -148,7 +140,7 @@ def show_command(
 def stats_command(memory: Path = MemoryArgument,
                   as_json: bool = typer.Option(False, "--json", help="As JSON.")) -> None:
     """Counts, space, size on disk and index state of MEMORY."""
-    st = _open(memory).stats()
+    st = open_memory(memory).stats()
     if as_json:
         console.print(json.dumps(st, ensure_ascii=False), markup=False, soft_wrap=True)
         return
@@ -165,7 +157,7 @@ def export_command(
 ) -> None:
     """Write MEMORY as JSON lines (schemas, then one formula per line)."""
     try:
-        n = _open(memory).export(output, vectors=vectors, history=history)
+        n = open_memory(memory).export(output, vectors=vectors, history=history)
     except ValueError as e:
         fail(str(e))
     console.print(f"{output}: {n} formulas", markup=False, soft_wrap=True)

@@ -10,32 +10,22 @@ each group by canonical text).
 
 from __future__ import annotations
 
+import typing
+
 from deltaform import ast
 
 __all__ = ["strip_weights", "canonical", "canonical_text"]
+
+
+_EXPRESSIONS = typing.get_args(ast.Expr)
 
 
 def strip_weights(node: ast.Expr) -> ast.Expr:
     """The tree without its Weight nodes."""
     if isinstance(node, ast.Weight):
         return strip_weights(node.expr)
-    if isinstance(node, (ast.Atom, ast.Var, ast.Glyph)):
-        return node
-    if isinstance(node, ast.Ref):
-        return ast.Ref(node.address, tuple(strip_weights(a) for a in node.args))
-    if isinstance(node, ast.SchemaCall):
-        return ast.SchemaCall(node.schema, tuple(strip_weights(a) for a in node.args))
-    if isinstance(node, ast.Layer):
-        return ast.Layer(node.role, strip_weights(node.filler))
-    if isinstance(node, ast.Inverse):
-        return ast.Inverse(strip_weights(node.expr))
-    if isinstance(node, ast.Bind):
-        return ast.Bind(tuple(strip_weights(f) for f in node.factors))
-    if isinstance(node, ast.Bundle):
-        return ast.Bundle(tuple(strip_weights(t) for t in node.terms), node.signs)
-    if isinstance(node, ast.Flow):
-        return ast.Flow(tuple(strip_weights(s) for s in node.steps))
-    raise TypeError(f"not an expression node: {node!r}")
+    _check_expression(node)
+    return ast.with_children(node, tuple(strip_weights(c) for c in ast.children(node)))
 
 
 def canonical(node: ast.Node) -> ast.Expr:
@@ -51,23 +41,15 @@ def canonical_text(node: ast.Node) -> str:
 
 
 def _canon(node: ast.Expr) -> ast.Expr:
-    if isinstance(node, (ast.Atom, ast.Var, ast.Glyph)):
-        return node
-    if isinstance(node, ast.Ref):
-        return ast.Ref(node.address, tuple(_canon(a) for a in node.args))
-    if isinstance(node, ast.SchemaCall):
-        return ast.SchemaCall(node.schema, tuple(_canon(a) for a in node.args))
-    if isinstance(node, ast.Layer):
-        return ast.Layer(node.role, _canon(node.filler))
-    if isinstance(node, ast.Inverse):
-        return ast.Inverse(_canon(node.expr))
-    if isinstance(node, ast.Bind):
-        return ast.Bind(tuple(_canon(f) for f in node.factors))
-    if isinstance(node, ast.Flow):
-        return ast.Flow(tuple(_canon(s) for s in node.steps))
+    _check_expression(node)
     if isinstance(node, ast.Bundle):
         return _bundle(_flatten(node, 1))
-    raise TypeError(f"not an expression node: {node!r}")
+    return ast.with_children(node, tuple(_canon(c) for c in ast.children(node)))
+
+
+def _check_expression(node: object) -> None:
+    if not isinstance(node, _EXPRESSIONS):
+        raise TypeError(f"not an expression node: {node!r}")
 
 
 def _flatten(node: ast.Expr, sign: int) -> list[tuple[int, ast.Expr]]:
