@@ -5,6 +5,7 @@ The old Python printer and scanner (tests/reference_printer.py) are the oracle.
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 
@@ -15,10 +16,12 @@ from hypothesis import strategies as st
 from deltaform import _core, ast
 from deltaform.ast import Anonymous, Atom, Bind, Bundle, Definition, Flow, Ref, Schema, Weight, to_text
 from deltaform.formula import MAX_DEPTH, parse, parse_many
-from deltaform.memory.records import scan
+from deltaform.memory.records import Facts, scan, terms_of
 
 import reference_printer as ref
 from strategies import expressions, statements
+
+STORE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))   # how the store writes facts
 
 EDGE_FLOATS = [0.0, -0.0, 1.0, 0.1, 0.5, 1e-4, 9.999e-5, 1e-5, 1e-05 * 3, 1e15, 9999999999999998.0, 1e16,
                1.5e16, 1e22, 1e300, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 123456789.125,
@@ -81,24 +84,42 @@ def test_scan_equals_reference_scanner(statement) -> None:
 def test_digest_equals_printer_and_scanner_of_the_parsed_tree(items) -> None:
     lines = [to_text(s) for s in items]
     assume(not any("\n" in line or "\r" in line for line in lines))   # a quoted atom may hold a line break
-    _, rows, errors = _core.formula_digest(lines)
+    _, cols, errors = _core.formula_digest(lines)
     assert errors == []
-    assert [r[0] for r in rows] == list(range(len(items)))
-    for row, line in zip(rows, lines):
-        slot, kind, name, names, scene, expr, atoms, roles, schemas, refs, vars_, applied, plain = row
+    assert cols["slot"] == list(range(len(items)))
+    any_refs = False
+    for j, line in enumerate(lines):
         tree = parse(line)
-        assert kind == type(tree).__name__.lower()
+        assert cols["kind"][j] == type(tree).__name__.lower()
         if isinstance(tree, Schema):
-            assert (name, names, expr) == (tree.name, tree.roles, "")
+            assert (cols["name"][j], cols["names"][j], cols["expr"][j]) == (tree.name, tree.roles, "")
             continue
-        assert expr == to_text(tree.expr) == ref.to_text(tree.expr)
-        assert scene == tree.scene
+        assert cols["expr"][j] == to_text(tree.expr) == ref.to_text(tree.expr)
+        assert cols["scene"][j] == tree.scene
         if isinstance(tree, Definition):
-            assert (name, names) == (tree.target, tree.params)
+            assert (cols["name"][j], cols["names"][j]) == (tree.target, tree.params)
+        else:
+            assert cols["name"][j] is None
         r_atoms, r_roles, r_schemas, r_refs, r_vars, r_applied, r_plain = ref.scan(tree)
-        assert (atoms, roles, schemas, refs, vars_) == (r_atoms, r_roles, r_schemas, r_refs, r_vars)
-        assert set(applied) == r_applied and len(applied) == len(set(applied))
-        assert plain == r_plain
+        got = [list(cols[k][j]) for k in ("atoms", "roles", "schemas", "refs", "vars", "plain")]
+        assert got == [r_atoms, r_roles, r_schemas, r_refs, r_vars, r_plain]
+        assert set(cols["applied"][j]) == r_applied and len(cols["applied"][j]) == len(r_applied)
+        facts, _ = scan(tree)
+        if r_refs or r_vars:
+            any_refs = True
+            assert cols["facts_json"][j] is None
+        else:
+            assert json.loads(cols["facts_json"][j]) == facts.to_json()
+            assert cols["facts_json"][j] == STORE_JSON.encode(facts.to_json())
+    formulas = [j for j, k in enumerate(cols["kind"]) if k != "schema"]
+    if any_refs:
+        assert cols["terms"] is None
+    else:
+        flat, counts = cols["terms"]
+        assert counts == [len(cols["atoms"][j]) + len(cols["schemas"][j]) + len(cols["roles"][j]) for j in formulas]
+        expected = [t for j in formulas for t in terms_of(Facts(list(cols["atoms"][j]), list(cols["roles"][j]),
+                                                                list(cols["schemas"][j])))]
+        assert sorted(flat) == sorted(expected)
 
 
 def test_canonical_examples() -> None:
@@ -145,8 +166,8 @@ def test_lone_surrogates_survive_printing() -> None:
 
 # ---------------------------------------------------------------- bad input to the digest
 def _errors_of(lines):
-    _, rows, errors = _core.formula_digest(lines)
-    return rows, errors
+    _, cols, errors = _core.formula_digest(lines)
+    return cols, errors
 
 
 def test_digest_errors_equal_parse_many() -> None:
@@ -154,12 +175,12 @@ def test_digest_errors_equal_parse_many() -> None:
     rows, errors = _errors_of(lines)
     expected = parse_many(lines).errors
     assert [e[:5] for e in errors] == [(e.file, e.line, e.column, e.expected, e.source_line) for e in expected]
-    assert [r[0] for r in rows] == [0, 4]
+    assert rows["slot"] == [0, 4]
 
 
 def test_digest_invalid_utf8_is_a_positioned_error() -> None:
     rows, errors = _errors_of([b"a + b", b"abc \xff\xfe def", "ok"])
-    assert [r[0] for r in rows] == [0, 2]
+    assert rows["slot"] == [0, 2]
     assert len(errors) == 1 and errors[0][1] == 2 and errors[0][2] == 5
     assert "UTF-8" in errors[0][3]
 
@@ -169,8 +190,8 @@ def test_digest_long_line_and_deep_nesting() -> None:
     assert len(long_line) > 1_000_000
     deep = "(" * (MAX_DEPTH + 10) + "a" + ")" * (MAX_DEPTH + 10)
     rows, errors = _errors_of([long_line, deep, "a" * 1_000_000 + " +"])
-    assert [r[0] for r in rows] == [0]
-    assert len(rows[0][6]) == 150_000
+    assert rows["slot"] == [0]
+    assert len(rows["atoms"][0]) == 150_000
     assert [e[1] for e in errors] == [2, 3]
     assert "deep" in errors[0][3] or "nest" in errors[0][3]
     assert errors[1][2] == 1_000_003
@@ -178,7 +199,7 @@ def test_digest_long_line_and_deep_nesting() -> None:
 
 def test_digest_empty_and_comment_items_are_errors() -> None:
     rows, errors = _errors_of(["a", "", "# only a comment", "b"])
-    assert [r[0] for r in rows] == [0, 3]
+    assert rows["slot"] == [0, 3]
     assert [(e[1], e[3]) for e in errors] == [(2, "expected a formula, found an empty line"),
                                               (3, "expected a formula, found an empty line")]
 

@@ -28,7 +28,63 @@ struct Digested {
   std::uint32_t statement = 0;   // index in the document
   std::string expr;              // canonical text of the expression ("" for a schema)
   fm::Facts facts;
+  std::string json;              // the stored facts JSON when there are no refs and vars
 };
+
+void json_string(std::string_view s, std::string& out) {
+  // json.JSONEncoder(ensure_ascii=False): only '"', '\\' and control characters are escaped.
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void json_list(const char* key, const std::vector<std::string>& names, std::string& out) {
+  out += '"';
+  out += key;
+  out += "\":[";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ',';
+    json_string(names[i], out);
+  }
+  out += ']';
+}
+
+// What the memory stores as the facts of a formula without references and
+// variables: Facts.to_json() written by json.JSONEncoder(ensure_ascii=False,
+// separators=(",", ":")): atoms always, roles and schemas when there are any.
+std::string plain_facts_json(const fm::Facts& f) {
+  std::string out = "{";
+  json_list("atoms", f.atoms, out);
+  if (!f.roles.empty()) {
+    out += ',';
+    json_list("roles", f.roles, out);
+  }
+  if (!f.schemas.empty()) {
+    out += ',';
+    json_list("schemas", f.schemas, out);
+  }
+  out += '}';
+  return out;
+}
 
 // The UTF-8 of each item (str or bytes), viewed without copying where it can.
 std::vector<std::string_view> item_texts(const py::tuple& items, std::deque<std::string>& own) {
@@ -67,11 +123,13 @@ std::vector<std::string_view> item_texts(const py::tuple& items, std::deque<std:
   return out;
 }
 
-py::list str_list(const std::vector<std::string>& names) {
-  PyObject* list = PyList_New(Py_ssize_t(names.size()));
-  if (!list) throw py::error_already_set();
-  py::list out = py::reinterpret_steal<py::list>(list);
-  for (std::size_t i = 0; i < names.size(); ++i) PyList_SET_ITEM(list, Py_ssize_t(i), str_of(names[i]).release().ptr());
+// A tuple of names: the empty one is shared, and tuples of str leave the
+// cyclic collector's books soon (lists would keep it busy).
+py::tuple str_tuple(const std::vector<std::string>& names) {
+  PyObject* t = PyTuple_New(Py_ssize_t(names.size()));
+  if (!t) throw py::error_already_set();
+  py::tuple out = py::reinterpret_steal<py::tuple>(t);
+  for (std::size_t i = 0; i < names.size(); ++i) PyTuple_SET_ITEM(t, Py_ssize_t(i), str_of(names[i]).release().ptr());
   return out;
 }
 
@@ -79,8 +137,46 @@ py::object text_or_none(const fm::Document& doc, bool has, fm::Str s) {
   return has ? py::object(str_of(doc.str(s))) : py::object(py::none());
 }
 
-// (document, rows, errors); a row per good statement:
-// (slot, kind, name, names, scene, expr, atoms, roles, schemas, refs, vars, applied, plain)
+py::list new_list(std::size_t n) {
+  PyObject* list = PyList_New(Py_ssize_t(n));
+  if (!list) throw py::error_already_set();
+  return py::reinterpret_steal<py::list>(list);
+}
+
+// The filter terms of formulas without refs and vars, flat ("a:atom", "s:schema",
+// "r:role" per formula, as the store files them) with the count per formula;
+// None when some formula has refs or vars (their terms need the store).
+py::object plain_terms(const fm::Document& doc, const std::vector<Digested>& rows) {
+  std::size_t total = 0, formulas = 0;
+  for (const auto& d : rows) {
+    if (doc.statements[d.statement].kind == fm::StatementKind::Schema) continue;
+    if (!d.facts.refs.empty() || !d.facts.vars.empty()) return py::none();
+    total += d.facts.atoms.size() + d.facts.schemas.size() + d.facts.roles.size();
+    ++formulas;
+  }
+  py::list flat = new_list(total), counts = new_list(formulas);
+  std::size_t t = 0, r = 0;
+  std::string term;
+  auto add = [&](const char* prefix, const std::vector<std::string>& names) {
+    for (const auto& x : names) {
+      term.assign(prefix);
+      term += x;
+      PyList_SET_ITEM(flat.ptr(), Py_ssize_t(t++), str_of(term).release().ptr());
+    }
+  };
+  for (const auto& d : rows) {
+    if (doc.statements[d.statement].kind == fm::StatementKind::Schema) continue;
+    add("a:", d.facts.atoms);
+    add("s:", d.facts.schemas);
+    add("r:", d.facts.roles);
+    const std::size_t n = d.facts.atoms.size() + d.facts.schemas.size() + d.facts.roles.size();
+    PyList_SET_ITEM(counts.ptr(), Py_ssize_t(r++), PyLong_FromSize_t(n));
+  }
+  return py::make_tuple(flat, counts);
+}
+
+// (document, columns, errors): columns is a dict of lists with an entry per
+// good statement, in line order (see the docstring below).
 py::tuple digest(const py::iterable& lines, const std::string& filename) {
   py::tuple items = py::reinterpret_steal<py::tuple>(PySequence_Tuple(lines.ptr()));
   if (!items) throw py::error_already_set();
@@ -117,6 +213,7 @@ py::tuple digest(const py::iterable& lines, const std::string& filename) {
         if (st.kind != fm::StatementKind::Schema) {
           fm::print_expr(*doc, st.root, d.expr);
           d.facts = fm::scan(*doc, st);
+          if (d.facts.refs.empty() && d.facts.vars.empty()) d.json = plain_facts_json(d.facts);
         }
       } catch (const std::exception& e) {
         // Cannot happen for parsed text (valid UTF-8, bounded depth); said plainly if it does.
@@ -127,31 +224,66 @@ py::tuple digest(const py::iterable& lines, const std::string& filename) {
     }
   }
   if (!failure.empty()) throw py::value_error(failure);
+  deltaform::bindings::GcPause no_gc;   // many small containers, no cycles
   static const py::str* kinds = new py::str[3]{py::str("definition"), py::str("anonymous"), py::str("schema")};
-  py::list out(rows.size());
-  for (std::size_t r = 0; r < rows.size(); ++r) {
+  const std::size_t n = rows.size();
+  py::list slot = new_list(n), kind = new_list(n), name = new_list(n), names = new_list(n), scene = new_list(n),
+           expr = new_list(n), atoms = new_list(n), roles = new_list(n), schemas = new_list(n), refs = new_list(n),
+           vars = new_list(n), applied = new_list(n), plain = new_list(n), facts_json = new_list(n);
+  auto set = [](py::list& col, std::size_t r, py::object v) { PyList_SET_ITEM(col.ptr(), Py_ssize_t(r), v.release().ptr()); };
+  for (std::size_t r = 0; r < n; ++r) {
     const Digested& d = rows[r];
     const fm::Statement& st = doc->statements[d.statement];
-    py::tuple names(st.name_count);
-    for (std::uint32_t k = 0; k < st.name_count; ++k) names[k] = str_of(doc->str(doc->name_at(st, k).text));
-    const bool has_name = st.kind != fm::StatementKind::Anonymous;
+    py::tuple ns(st.name_count);
+    for (std::uint32_t k = 0; k < st.name_count; ++k) ns[k] = str_of(doc->str(doc->name_at(st, k).text));
     const fm::Facts& f = d.facts;
-    out[r] = py::make_tuple(d.slot, kinds[int(st.kind)], text_or_none(*doc, has_name, st.name), names,
-                            text_or_none(*doc, st.has_scene, st.scene), str_of(d.expr), str_list(f.atoms),
-                            str_list(f.roles), str_list(f.schemas), str_list(f.refs), str_list(f.vars),
-                            str_list(f.applied), str_list(f.plain));
+    set(slot, r, py::int_(d.slot));
+    set(kind, r, kinds[int(st.kind)]);
+    set(name, r, text_or_none(*doc, st.kind != fm::StatementKind::Anonymous, st.name));
+    set(names, r, ns);
+    set(scene, r, text_or_none(*doc, st.has_scene, st.scene));
+    set(expr, r, str_of(d.expr));
+    set(atoms, r, str_tuple(f.atoms));
+    set(roles, r, str_tuple(f.roles));
+    set(schemas, r, str_tuple(f.schemas));
+    set(refs, r, str_tuple(f.refs));
+    set(vars, r, str_tuple(f.vars));
+    set(applied, r, str_tuple(f.applied));
+    set(plain, r, str_tuple(f.plain));
+    set(facts_json, r, d.json.empty() ? py::object(py::none()) : py::object(str_of(d.json)));
   }
+  py::dict columns;
+  columns["slot"] = slot;
+  columns["kind"] = kind;
+  columns["name"] = name;
+  columns["names"] = names;
+  columns["scene"] = scene;
+  columns["expr"] = expr;
+  columns["atoms"] = atoms;
+  columns["roles"] = roles;
+  columns["schemas"] = schemas;
+  columns["refs"] = refs;
+  columns["vars"] = vars;
+  columns["applied"] = applied;
+  columns["plain"] = plain;
+  columns["facts_json"] = facts_json;
+  columns["terms"] = plain_terms(*doc, rows);
   py::list errors(doc->errors.size());
   for (std::size_t i = 0; i < doc->errors.size(); ++i)
     errors[i] = deltaform::bindings::to_python_error(doc->errors[i]);
-  return py::make_tuple(doc, out, errors);
+  return py::make_tuple(doc, columns, errors);
 }
 
 }  // namespace
 
 DF_BINDING(53, formula_digest) {
   m.def("formula_digest", &digest, py::arg("lines"), py::arg("filename") = "<string>",
-        "Digests a batch of statements, one per item (str or bytes). Returns (document, rows, errors): "
-        "a row per good statement, (slot, kind, name, names, scene, expr, atoms, roles, schemas, refs, "
-        "vars, applied, plain), kind 'definition' | 'anonymous' | 'schema'; errors as formula_parse_text.");
+        "Digests a batch of statements, one per item (str or bytes). Returns (document, columns, errors). "
+        "columns maps each name to a list with an entry per good statement, in line order: slot (item "
+        "index), kind ('definition' | 'anonymous' | 'schema'), name (target or schema name, None for "
+        "anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a "
+        "schema), atoms, roles, schemas, refs, vars, applied, plain (the facts, as records.scan), "
+        "facts_json (the memory's facts JSON of a formula without refs and vars, else None); and terms: "
+        "(flat filter terms, count per formula) when no formula has refs or vars, else None. errors as "
+        "formula_parse_text; an empty item is an error.");
 }

@@ -120,6 +120,11 @@ class Batch:
     sources: list[str | None] | None = None
     lines: list[int | None] | None = None
     encoded: bool = False          # the vectors are the encoder's output for exprs
+    # Made in the core by the digest (deltaform._core.formula_digest): the stored facts JSON of each
+    # row whose facts have no refs and vars (None entry: the store writes it from ``facts``), and, when
+    # no row has refs or vars, the filter terms (flat, count per row), which then stand for ``facts``.
+    facts_json: list[str | None] | None = None
+    facts_terms: tuple[list[str], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.exprs)
@@ -145,10 +150,13 @@ class Batch:
         n = len(self.exprs)
         if self.vectors.ndim != 2 or self.vectors.shape[0] != n:
             raise ValueError(f"a batch of {n} formulas needs vectors of shape ({n}, width), got {self.vectors.shape}")
-        for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines"):
+        for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines", "facts_json"):
             col = getattr(self, name)
             if col is not None and len(col) != n:
                 raise ValueError(f"batch column {name} has {len(col)} entries for {n} formulas")
+        if self.facts_terms is not None and (self.facts_json is None or len(self.facts_terms[1]) != n
+                                             or sum(self.facts_terms[1]) != len(self.facts_terms[0])):
+            raise ValueError("batch facts_terms needs facts_json and one count per formula")
         for i, e in enumerate(self.exprs):
             if not isinstance(e, str) or not e:
                 raise ValueError(f"row {i}: the expression text must be a non-empty str, got {e!r}")

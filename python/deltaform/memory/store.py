@@ -22,7 +22,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 import sqlite3
 import time
 import uuid
@@ -551,6 +551,22 @@ class WriteSession:
                ) -> tuple[list[str], defaultdict[str, list[int]]]:
         """The facts JSON of each kept row and the filter terms of the batch (term -> rows)."""
         terms: defaultdict[str, list[int]] = defaultdict(list)
+        if batch.facts_terms is not None and batch.facts_json is not None:
+            # Formulas without references or variables, digested in the core: JSON and terms are made.
+            flat, counts = batch.facts_terms
+            if len(keep) != len(batch):
+                ends = list(accumulate(counts))
+                flat = [t for i in keep for t in flat[ends[i] - counts[i]:ends[i]]]
+                counts = [counts[i] for i in keep]
+            if _PLAIN.fullmatch("".join(flat)):
+                terms.update(_group_rows(flat, counts, first, ""))
+            else:
+                pos = 0
+                for j, c in enumerate(counts):
+                    for t in flat[pos:pos + c]:
+                        terms[t].append(first + j)
+                    pos += c
+            return [batch.facts_json[i] for i in keep], terms
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
             kept = atoms if len(keep) == len(atoms) else [atoms[i] for i in keep]
@@ -594,7 +610,8 @@ class WriteSession:
                 row = first + j
                 if any_refs:
                     inherited_of[row] = facts.atoms
-                facts_json.append(_plain_facts_json(facts))
+                made = batch.facts_json[i] if batch.facts_json is not None else None
+                facts_json.append(made if made is not None else _plain_facts_json(facts))
                 for prefix, names in (("a:", facts.atoms), ("s:", facts.schemas), ("r:", facts.roles)):
                     for x in names:
                         terms[prefix + x].append(row)
