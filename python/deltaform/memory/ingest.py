@@ -78,7 +78,8 @@ class _Origins:
         self.items = items
         self.source = source
         self.first_line = first_line
-        self.any_item = any(isinstance(it, Item) for it in items)
+        self.all_text = set(map(type, items)) <= {str}   # the common case: plain lines
+        self.any_item = not self.all_text and any(isinstance(it, Item) for it in items)
 
     def of(self, i: int) -> tuple[str | None, int | None]:
         it = self.items[i]
@@ -107,8 +108,10 @@ def _relocate(error: Any, origins: _Origins) -> Any:
                         error.column, error.expected, error.source_line)
 
 
-def _lines(items: Sequence[Any]) -> list[str]:
+def _lines(items: Sequence[Any], origins: _Origins) -> list[str]:
     """The line the digest and the encoder read for each item: its text, or a tree's canonical text."""
+    if origins.all_text:
+        return items   # type: ignore[return-value]
     lines = [it.statement if isinstance(it, Item) else it for it in items]
     for i, st in enumerate(lines):
         if isinstance(st, str):
@@ -263,7 +266,7 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
     origins = _Origins(items, source, first_line)
     if not items:
         return Batch(vectors=np.empty((0, space.width), dtype=space.dtype), exprs=[], addresses=[], scenes=[]), [], []
-    document, columns = _digest(_lines(items), origins)
+    document, columns = _digest(_lines(items, origins), origins)
 
     def lookup(addresses: Sequence[str]) -> dict[str, tuple[Entry, np.ndarray]]:
         found = session.current(addresses)
@@ -333,7 +336,7 @@ def memory_lookup(memory: "Memory") -> Lookup:
 def encode_query(memory: "Memory", query: str | ast.Node) -> np.ndarray:
     """A query formula's vector, its references resolved against the memory's committed state."""
     origins = _Origins([query], None, None)
-    document, columns = _digest(_lines([query]), origins)
+    document, columns = _digest(_lines([query], origins), origins)
     if columns["kind"][0] == "schema":
         raise ValueError("a schema declaration is not a query")
     scope, _ = build_scope(memory.space, Uses.of(columns), memory_lookup(memory), memory.schemas())
@@ -344,7 +347,8 @@ def scope_for(memory: "Memory", formulas: Sequence[str | ast.Node] | None) -> An
     """An encoder scope over the memory: for ``formulas`` only, or (None) for every current formula."""
     if formulas is not None:
         items = list(formulas)
-        _, columns = _digest(_lines(items), _Origins(items, None, None))
+        origins = _Origins(items, None, None)
+        _, columns = _digest(_lines(items, origins), origins)
         return build_scope(memory.space, Uses.of(columns), memory_lookup(memory), memory.schemas())[0]
     from deltaform import _core
     from deltaform.formula import parse_many
