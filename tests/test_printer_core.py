@@ -5,6 +5,7 @@ The old Python printer and scanner (tests/reference_printer.py) are the oracle.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import struct
@@ -115,11 +116,15 @@ def test_digest_equals_printer_and_scanner_of_the_parsed_tree(items) -> None:
     if any_refs:
         assert cols["terms"] is None
     else:
-        flat, counts = cols["terms"]
-        assert counts == [len(cols["atoms"][j]) + len(cols["schemas"][j]) + len(cols["roles"][j]) for j in formulas]
-        expected = [t for j in formulas for t in terms_of(Facts(list(cols["atoms"][j]), list(cols["roles"][j]),
-                                                                list(cols["schemas"][j])))]
-        assert sorted(flat) == sorted(expected)
+        names, counts, indices = cols["terms"]
+        expected: dict[str, list[int]] = {}
+        for position, j in enumerate(formulas):
+            facts = Facts(list(cols["atoms"][j]), list(cols["roles"][j]), list(cols["schemas"][j]))
+            for t in terms_of(facts):
+                expected.setdefault(t, []).append(position)
+        ends = list(itertools.accumulate(counts))
+        got = {name: indices[end - c:end].tolist() for name, c, end in zip(names, counts, ends)}
+        assert got == expected and len(names) == len(expected)
 
 
 def test_canonical_examples() -> None:

@@ -2,9 +2,12 @@
 // formula lines, in one call and without Python syntax trees. Each line is one
 // statement (an empty line is an error, as for the encoder). Parsing, printing
 // and scanning run without the GIL; only the answer is built with it.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstring>
+#include <unordered_map>
 #include <deque>
 #include <memory>
 #include <string>
@@ -143,36 +146,54 @@ py::list new_list(std::size_t n) {
   return py::reinterpret_steal<py::list>(list);
 }
 
-// The filter terms of formulas without refs and vars, flat ("a:atom", "s:schema",
-// "r:role" per formula, as the store files them) with the count per formula;
-// None when some formula has refs or vars (their terms need the store).
+// The filter terms of formulas without refs and vars ("a:atom", "s:schema",
+// "r:role", as the store files them), grouped: (names in first-seen order,
+// count per name, formula indices per name in increasing order as one int64
+// array); None when some formula has refs or vars (their terms need the store).
+// Formula index j counts formula statements only (schema declarations are skipped).
 py::object plain_terms(const fm::Document& doc, const std::vector<Digested>& rows) {
-  std::size_t total = 0, formulas = 0;
-  for (const auto& d : rows) {
-    if (doc.statements[d.statement].kind == fm::StatementKind::Schema) continue;
-    if (!d.facts.refs.empty() || !d.facts.vars.empty()) return py::none();
-    total += d.facts.atoms.size() + d.facts.schemas.size() + d.facts.roles.size();
-    ++formulas;
-  }
-  py::list flat = new_list(total), counts = new_list(formulas);
-  std::size_t t = 0, r = 0;
-  std::string term;
-  auto add = [&](const char* prefix, const std::vector<std::string>& names) {
-    for (const auto& x : names) {
-      term.assign(prefix);
-      term += x;
-      PyList_SET_ITEM(flat.ptr(), Py_ssize_t(t++), str_of(term).release().ptr());
+  for (const auto& d : rows)
+    if (doc.statements[d.statement].kind != fm::StatementKind::Schema &&
+        (!d.facts.refs.empty() || !d.facts.vars.empty()))
+      return py::none();
+  std::unordered_map<std::string, std::uint32_t> group_of;
+  std::vector<std::string> names;
+  std::vector<std::vector<std::int64_t>> groups;
+  std::size_t total = 0;
+  {
+    py::gil_scoped_release nogil;
+    std::string term;
+    std::int64_t j = 0;
+    auto add = [&](const char* prefix, const std::vector<std::string>& list) {
+      for (const auto& x : list) {
+        term.assign(prefix);
+        term += x;
+        auto [it, fresh] = group_of.try_emplace(term, std::uint32_t(names.size()));
+        if (fresh) {
+          names.push_back(term);
+          groups.emplace_back();
+        }
+        groups[it->second].push_back(j);   // names are unique within a formula
+        ++total;
+      }
+    };
+    for (const auto& d : rows) {
+      if (doc.statements[d.statement].kind == fm::StatementKind::Schema) continue;
+      add("a:", d.facts.atoms);
+      add("s:", d.facts.schemas);
+      add("r:", d.facts.roles);
+      ++j;
     }
-  };
-  for (const auto& d : rows) {
-    if (doc.statements[d.statement].kind == fm::StatementKind::Schema) continue;
-    add("a:", d.facts.atoms);
-    add("s:", d.facts.schemas);
-    add("r:", d.facts.roles);
-    const std::size_t n = d.facts.atoms.size() + d.facts.schemas.size() + d.facts.roles.size();
-    PyList_SET_ITEM(counts.ptr(), Py_ssize_t(r++), PyLong_FromSize_t(n));
   }
-  return py::make_tuple(flat, counts);
+  py::list name_list = new_list(names.size()), counts = new_list(names.size());
+  py::array_t<std::int64_t> formulas(static_cast<py::ssize_t>(total));
+  std::int64_t* out = formulas.mutable_data();
+  for (std::size_t g = 0; g < names.size(); ++g) {
+    PyList_SET_ITEM(name_list.ptr(), Py_ssize_t(g), str_of(names[g]).release().ptr());
+    PyList_SET_ITEM(counts.ptr(), Py_ssize_t(g), PyLong_FromSize_t(groups[g].size()));
+    out = std::copy(groups[g].begin(), groups[g].end(), out);
+  }
+  return py::make_tuple(name_list, counts, formulas);
 }
 
 // (document, columns, errors): columns is a dict of lists with an entry per
@@ -284,6 +305,7 @@ DF_BINDING(53, formula_digest) {
         "anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a "
         "schema), atoms, roles, schemas, refs, vars, applied, plain (the facts, as records.scan), "
         "facts_json (the memory's facts JSON of a formula without refs and vars, else None); and terms: "
-        "(flat filter terms, count per formula) when no formula has refs or vars, else None. errors as "
+        "(term names, count per name, int64 array of formula indices grouped by name) when no formula "
+        "has refs or vars, else None (formula index: among the non-schema statements). errors as "
         "formula_parse_text; an empty item is an error.");
 }

@@ -122,9 +122,10 @@ class Batch:
     encoded: bool = False          # the vectors are the encoder's output for exprs
     # Made in the core by the digest (deltaform._core.formula_digest): the stored facts JSON of each
     # row whose facts have no refs and vars (None entry: the store writes it from ``facts``), and, when
-    # no row has refs or vars, the filter terms (flat, count per row), which then stand for ``facts``.
+    # no row has refs or vars, the filter terms grouped (term names, count per name, int64 array of
+    # row indices grouped by name, increasing in each group), which then stand for ``facts``.
     facts_json: list[str | None] | None = None
-    facts_terms: tuple[list[str], list[int]] | None = None
+    facts_terms: tuple[list[str], list[int], np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.exprs)
@@ -154,9 +155,12 @@ class Batch:
             col = getattr(self, name)
             if col is not None and len(col) != n:
                 raise ValueError(f"batch column {name} has {len(col)} entries for {n} formulas")
-        if self.facts_terms is not None and (self.facts_json is None or len(self.facts_terms[1]) != n
-                                             or sum(self.facts_terms[1]) != len(self.facts_terms[0])):
-            raise ValueError("batch facts_terms needs facts_json and one count per formula")
+        if self.facts_terms is not None:
+            names, counts, rows = self.facts_terms
+            if (self.facts_json is None or len(names) != len(counts) or sum(counts) != len(rows)
+                    or (len(rows) and not 0 <= int(np.min(rows)) <= int(np.max(rows)) < n)):
+                raise ValueError("batch facts_terms needs facts_json, a count per term name and row indices "
+                                 f"in [0, {n})")
         if not set(map(type, self.exprs)) <= {str} or "" in self.exprs:   # the loop only to say where
             for i, e in enumerate(self.exprs):
                 if not isinstance(e, str) or not e:

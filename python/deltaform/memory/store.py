@@ -22,7 +22,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from itertools import accumulate, chain, repeat
+from itertools import chain, repeat
 import sqlite3
 import time
 import uuid
@@ -552,20 +552,20 @@ class WriteSession:
         """The facts JSON of each kept row and the filter terms of the batch (term -> rows)."""
         terms: defaultdict[str, list[int]] = defaultdict(list)
         if batch.facts_terms is not None and batch.facts_json is not None:
-            # Formulas without references or variables, digested in the core: JSON and terms are made.
-            flat, counts = batch.facts_terms
+            # Formulas without references or variables, digested in the core: their JSON is made and
+            # their terms grouped (term -> formula indices); only the rows are laid over them here.
+            names, counts, formulas = batch.facts_terms
             if len(keep) != len(batch):
-                ends = list(accumulate(counts))
-                flat = [t for i in keep for t in flat[ends[i] - counts[i]:ends[i]]]
-                counts = [counts[i] for i in keep]
-            if _PLAIN.fullmatch("".join(flat)):
-                terms.update(_group_rows(flat, counts, first, ""))
-            else:
-                pos = 0
-                for j, c in enumerate(counts):
-                    for t in flat[pos:pos + c]:
-                        terms[t].append(first + j)
-                    pos += c
+                position = np.full(len(batch), -1, dtype=np.int64)
+                position[keep] = np.arange(len(keep))
+                moved = position[formulas]
+                kept = moved >= 0
+                counts = np.bincount(np.repeat(np.arange(len(names)), counts)[kept], minlength=len(names))
+                formulas = moved[kept]
+            blob = (np.asarray(formulas, dtype=np.int64) + first).astype("<i8", copy=False).tobytes()
+            ends = np.cumsum(counts).tolist()
+            terms.update({name: blob[8 * (end - c):8 * end]
+                          for name, c, end in zip(names, np.asarray(counts).tolist(), ends) if c})
             return [batch.facts_json[i] for i in keep], terms
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
