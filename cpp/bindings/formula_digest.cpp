@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "binding_registry.hpp"
+#include "deltaform/parallel.hpp"
 #include "deltaform/formula/facts.hpp"
 #include "deltaform/formula/parser.hpp"
 #include "deltaform/formula/printer.hpp"
@@ -22,6 +23,7 @@
 
 namespace py = pybind11;
 namespace fm = deltaform::formula;
+using deltaform::parallel_chunks;
 using deltaform::bindings::str_of;
 
 namespace {
@@ -198,7 +200,7 @@ py::object plain_terms(const fm::Document& doc, const std::vector<Digested>& row
 
 // (document, columns, errors): columns is a dict of lists with an entry per
 // good statement, in line order (see the docstring below).
-py::tuple digest(const py::iterable& lines, const std::string& filename) {
+py::tuple digest(const py::iterable& lines, const std::string& filename, int threads) {
   py::tuple items = py::reinterpret_steal<py::tuple>(PySequence_Tuple(lines.ptr()));
   if (!items) throw py::error_already_set();
   std::deque<std::string> own;
@@ -229,20 +231,30 @@ py::tuple digest(const py::iterable& lines, const std::string& filename) {
       Digested d;
       d.slot = std::uint32_t(i);
       d.statement = std::uint32_t(before);
-      const fm::Statement& st = doc->statements[before];
-      try {
-        if (st.kind != fm::StatementKind::Schema) {
+      rows.push_back(std::move(d));
+    }
+    // Printing and scanning only read the document: the statements are shared among threads.
+    std::vector<std::string> failures(rows.size());
+    parallel_chunks(rows.size(), threads, 512, [&](std::size_t, std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        Digested& d = rows[r];
+        const fm::Statement& st = doc->statements[d.statement];
+        if (st.kind == fm::StatementKind::Schema) continue;
+        try {
           fm::print_expr(*doc, st.root, d.expr);
           d.facts = fm::scan(*doc, st);
           if (d.facts.refs.empty() && d.facts.vars.empty()) d.json = plain_facts_json(d.facts);
+        } catch (const std::exception& e) {
+          // Cannot happen for parsed text (valid UTF-8, bounded depth); said plainly if it does.
+          failures[r] = "item " + std::to_string(d.slot) + ": " + e.what();
         }
-      } catch (const std::exception& e) {
-        // Cannot happen for parsed text (valid UTF-8, bounded depth); said plainly if it does.
-        failure = "item " + std::to_string(i) + ": " + e.what();
+      }
+    });
+    for (const auto& f : failures)
+      if (!f.empty()) {
+        failure = f;
         break;
       }
-      rows.push_back(std::move(d));
-    }
   }
   if (!failure.empty()) throw py::value_error(failure);
   deltaform::bindings::GcPause no_gc;   // many small containers, no cycles
@@ -298,8 +310,9 @@ py::tuple digest(const py::iterable& lines, const std::string& filename) {
 }  // namespace
 
 DF_BINDING(53, formula_digest) {
-  m.def("formula_digest", &digest, py::arg("lines"), py::arg("filename") = "<string>",
-        "Digests a batch of statements, one per item (str or bytes). Returns (document, columns, errors). "
+  m.def("formula_digest", &digest, py::arg("lines"), py::arg("filename") = "<string>", py::arg("threads") = 0,
+        "Digests a batch of statements, one per item (str or bytes), printing and scanning them on "
+        "`threads` threads (0: all cores). Returns (document, columns, errors). "
         "columns maps each name to a list with an entry per good statement, in line order: slot (item "
         "index), kind ('definition' | 'anonymous' | 'schema'), name (target or schema name, None for "
         "anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a "

@@ -174,9 +174,9 @@ def formula_format_weight(w: typing.SupportsFloat) -> str:
     """
     A weight as the printer writes it: repr(float) without a trailing '.0'.
     """
-def formula_digest(lines: typing.Iterable[str | bytes], filename: str = '<string>') -> tuple[FormulaDocument, dict[str, typing.Any], list[tuple]]:
+def formula_digest(lines: typing.Iterable[str | bytes], filename: str = '<string>', threads: typing.SupportsInt = 0) -> tuple[FormulaDocument, dict[str, typing.Any], list[tuple]]:
     """
-    Digests a batch of statements, one per item (str or bytes). Returns (document, columns, errors). columns maps each name to a list with an entry per good statement, in line order: slot (item index), kind ('definition' | 'anonymous' | 'schema'), name (target or schema name, None for anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a schema), atoms, roles, schemas, refs, vars, applied, plain (the facts, as records.scan), facts_json (the memory's facts JSON of a formula without refs and vars, else None); and terms: (term names, count per name, int64 array of formula indices grouped by name) when no formula has refs or vars, else None (formula index: among the non-schema statements). errors as formula_parse_text; an empty item is an error.
+    Digests a batch of statements, one per item (str or bytes), printing and scanning them on `threads` threads (0: all cores). Returns (document, columns, errors). columns maps each name to a list with an entry per good statement, in line order: slot (item index), kind ('definition' | 'anonymous' | 'schema'), name (target or schema name, None for anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a schema), atoms, roles, schemas, refs, vars, applied, plain (the facts, as records.scan), facts_json (the memory's facts JSON of a formula without refs and vars, else None); and terms: (term names, count per name, int64 array of formula indices grouped by name) when no formula has refs or vars, else None (formula index: among the non-schema statements). errors as formula_parse_text; an empty item is an error.
     """
 def normalize_name(text: str) -> str:
     """
