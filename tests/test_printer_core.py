@@ -214,3 +214,15 @@ def test_digest_rejects_line_breaks_and_other_types() -> None:
         _core.formula_digest(["a", "b\nc"])
     with pytest.raises(TypeError, match="item 0: expected str or bytes"):
         _core.formula_digest([3])
+
+
+def test_digest_is_the_same_on_any_number_of_threads() -> None:
+    lines = [f"w{i % 37} + Вода{i % 5} * сцена(a, b) → образ: x{i % 11}" for i in range(3000)]
+    lines[1234] = "Δ1 = Δ2 + ?x"    # one formula with refs and vars: no grouped terms
+    one = _core.formula_digest(lines, "<string>", 1)[1]
+    many = _core.formula_digest(lines, "<string>", 4)[1]
+    assert one.keys() == many.keys() and all(one[k] == many[k] for k in one)
+    assert one["terms"] is None and one["facts_json"][1234] is None
+    one = _core.formula_digest(lines[:1000], "<string>", 1)[1]["terms"]
+    many = _core.formula_digest(lines[:1000], "<string>", 4)[1]["terms"]
+    assert one[0] == many[0] and one[1] == many[1] and (one[2] == many[2]).all()
