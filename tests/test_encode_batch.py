@@ -328,6 +328,11 @@ def test_out_receives_the_same_bits(algebra, dim):
     got = space.encode_many(lines, threads=2, out=buf)
     assert got is buf
     assert_same_bits(buf, want)
+    # Rows of a larger array (a slice of whole rows is C-contiguous) receive them in place.
+    big = np.zeros((len(lines) + 10,) + want.shape[1:], want.dtype)
+    space.encode_many(lines, out=big[4:4 + len(lines)])
+    assert_same_bits(big[4:4 + len(lines)], want)
+    assert not big[:4].any() and not big[4 + len(lines):].any()
     ids = space.atom_ids(["r1", "r2", "f1", "f2", "f3"])
     rng = np.random.default_rng(0)
     roles, fillers = ids[rng.integers(0, 2, (9, 2))], ids[rng.integers(2, 5, (9, 2))]
