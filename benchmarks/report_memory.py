@@ -4,9 +4,12 @@
     python benchmarks/report_memory.py --quick         # small sizes, a few minutes
 
 Sections (each can be skipped with --skip NAME):
-  ingest    formulas/s into a memory on disk (fhrr dim 256): the text path (add_many:
-            parse, encode in the core, facts, store) and the bulk path (encode_many in
-            the core + add_vectors); reopen time of that memory.
+  ingest    formulas/s into a memory on disk (fhrr dim 256, 1M by default): the text
+            path (add_many: parse, encode in the core, facts, store) and the bulk path
+            (encode_many in the core + add_vectors). The index is a cache that ingest does
+            not touch; it is then built over the text path's memory (timed, and compared
+            with raw hnswlib on the first rows), saved, and the memory reopened: open time
+            and first index query (the saved index is loaded, not rebuilt).
   navec     the memory's hnswlib index vs raw hnswlib on the navec Russian word vectors
             shipped inside the natasha wheel (250 000 x 300): recall@10 against exact
             search and queries/s, same M, ef_construction and ef.
@@ -63,51 +66,104 @@ def timed_queries(mem: df.Memory, Q: np.ndarray, exact: bool, ef: int = 64, k: i
 
 
 # ------------------------------------------------------------------ ingest
-def bench_ingest(work: str, rows: int, text_rows: int, batch: int) -> dict:
-    space = df.Space(dim=256, algebra="fhrr", seed=0)
-    out: dict = {"space": "fhrr dim 256", "rows": rows, "batch": batch}
-
-    # Text path: what Memory.add_many does for every statement.
-    path = os.path.join(work, "text")
-    mem = df.Memory.create(path, space)
-    lines, _ = formulas(text_rows, seed=1)
-    t = time.perf_counter()
-    for i in range(0, text_rows, batch):
-        mem.add_many(lines[i:i + batch])
-    out["text_path_per_s"] = text_rows / (time.perf_counter() - t)
-    out["text_rows"] = text_rows
-    mem.close()
-    shutil.rmtree(path)
-
-    # Bulk path: the core encodes, the memory stores columns.
-    path = os.path.join(work, "bulk")
-    mem = df.Memory.create(path, space)
+def _ingest(mem: df.Memory, space: df.Space, rows: int, batch: int, seed: int, text: bool) -> dict:
+    """Adds `rows` generated formulas in batches; the clock runs only while the memory works
+    (and, on the bulk path, while the core encodes)."""
     t_encode = t_store = 0.0
     for i in range(0, rows, batch):
-        n = min(batch, rows - i)
-        lines, atoms = formulas(n, seed=100 + i)
+        lines, atoms = formulas(min(batch, rows - i), seed=seed + i)
+        if text:
+            t = time.perf_counter()
+            mem.add_many(lines)
+            t_store += time.perf_counter() - t
+            continue
         t = time.perf_counter()
         V = space.encode_many(lines)
         t_encode += time.perf_counter() - t
         t = time.perf_counter()
         mem.add_vectors(V, lines, atoms=atoms, source="bench", label=str(i // batch))
         t_store += time.perf_counter() - t
-    out["bulk_per_s"] = rows / (t_encode + t_store)
-    out["bulk_encode_per_s"] = rows / t_encode
-    out["bulk_store_per_s"] = rows / t_store
+    out = {"per_s": rows / (t_encode + t_store), "s": t_encode + t_store, "load": os.getloadavg()[0]}
+    if not text:
+        out["encode_per_s"], out["store_per_s"] = rows / t_encode, rows / t_store
+    return out
+
+
+def _index_build_against_raw(space: df.Space, X: np.ndarray, work: str, M: int, efc: int) -> dict:
+    """The memory's index build against raw hnswlib's on the same rows, same M, ef_construction
+    and threads, one after the other."""
+    import hnswlib
+    from deltaform.memory.index import to_index_space
+    path = os.path.join(work, "build-compare")
+    mem = df.Memory.create(path, space, M=M, ef_construction=efc)
+    for i in range(0, len(X), 20_000):
+        mem.add_vectors(X[i:i + 20_000], [f"x{j}" for j in range(i, min(i + 20_000, len(X)))])
+    t = time.perf_counter()
+    mem.build_index()
+    t_mem = time.perf_counter() - t
+    mem.close()
+    shutil.rmtree(path)
+    data = to_index_space(space.algebra, space.dim, X)
+    index = hnswlib.Index(space="cosine", dim=data.shape[1])
+    index.init_index(max_elements=len(data), M=M, ef_construction=efc, random_seed=100)
+    t = time.perf_counter()
+    index.add_items(data, np.arange(len(data)), num_threads=os.cpu_count() or 1)
+    t_raw = time.perf_counter() - t
+    return {"rows": len(X), "memory_s": t_mem, "raw_s": t_raw, "memory_per_s": len(X) / t_mem,
+            "raw_per_s": len(X) / t_raw, "load": os.getloadavg()[0]}
+
+
+def bench_ingest(work: str, rows: int, bulk_rows: int, batch: int, M: int, efc: int, compare_rows: int,
+                 index: bool = True) -> dict:
+    """Ingest into memories on disk, then the index over the text path's memory, its save, the
+    reopen with the index loaded (not rebuilt), and search latency at that size."""
+    space = df.Space(dim=256, algebra="fhrr", seed=0)
+    out: dict = {"space": "fhrr dim 256", "rows": rows, "bulk_rows": bulk_rows, "batch": batch, "M": M,
+                 "ef_construction": efc}
+
+    # Text path: add_many parses, encodes in the core, takes the facts and stores.
+    path = os.path.join(work, "text")
+    mem = df.Memory.create(path, space, M=M, ef_construction=efc)
+    out["text"] = _ingest(mem, space, rows, batch, seed=1, text=True)
+    print(f"  ingest: text path {out['text']['per_s']:,.0f}/s", file=sys.stderr)
     out["bytes_on_disk"] = mem.stats()["bytes_on_disk"]
-    q = np.array(mem.vectors()[rows // 2])
+
+    if bulk_rows:
+        bpath = os.path.join(work, "bulk")
+        bmem = df.Memory.create(bpath, space, M=M, ef_construction=efc)
+        out["bulk"] = _ingest(bmem, space, bulk_rows, batch, seed=1, text=False)
+        print(f"  ingest: bulk path {out['bulk']['per_s']:,.0f}/s", file=sys.stderr)
+        bmem.close()
+        shutil.rmtree(bpath)
+
+    X = mem.vectors()
+    Q = np.array(X[:: max(rows // 20, 1)][:20])
+    out["exact_at_rows"] = {"rows": rows, **percentiles(timed_queries(mem, Q, exact=True))}
+    if compare_rows:
+        out["index_build_compare"] = _index_build_against_raw(space, np.array(X[:compare_rows]), work, M, efc)
+        print(f"  index build, {compare_rows:,} rows: memory {out['index_build_compare']['memory_per_s']:,.0f}/s, "
+              f"raw hnswlib {out['index_build_compare']['raw_per_s']:,.0f}/s", file=sys.stderr)
+    if index:
+        t = time.perf_counter()
+        mem.build_index()
+        out["index_build_s"] = time.perf_counter() - t
+        out["index_build_load"] = os.getloadavg()[0]
+        t = time.perf_counter()
+        mem.save_index()
+        out["index_save_s"] = time.perf_counter() - t
+        print(f"  index over {rows:,} rows: {out['index_build_s']:.0f} s", file=sys.stderr)
     mem.close()
 
     t = time.perf_counter()
     mem = df.Memory.open(path)
     out["reopen_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    hits = mem.recall(q, k=10, exact=True)
-    out["reopen_first_exact_query_s"] = time.perf_counter() - t
-    assert hits[0].row == rows // 2
-    Q = np.array(mem.vectors()[:: max(rows // 20, 1)][:20])
-    out["exact_at_rows"] = {"rows": rows, **percentiles(timed_queries(mem, Q, exact=True))}
+    if index:
+        t = time.perf_counter()
+        hits = mem.recall(Q[0], k=10, exact=False)
+        out["reopen_first_index_query_s"] = time.perf_counter() - t
+        out["index_loaded_not_rebuilt"] = mem.stats()["index_rows"] == rows
+        assert hits[0].row == 0
+        out["hnsw_at_rows"] = {"rows": rows, **percentiles(timed_queries(mem, Q, exact=False))}
     mem.close()
     return out
 
@@ -280,15 +336,35 @@ def markdown(r: dict) -> str:
     out = ["# Memory benchmark", "", f"machine: {os.cpu_count()} cores; {r['note']}", ""]
     if "ingest" in r:
         g = r["ingest"]
-        out += ["## Ingest (fhrr dim 256, batches of %d)" % g["batch"], "",
-                f"- text path (add_many: parse, encode, facts, store): **{g['text_path_per_s']:,.0f} formulas/s** "
-                f"({g['text_rows']:,} formulas)",
-                f"- bulk path (encode_many + add_vectors), {g['rows']:,} formulas: **{g['bulk_per_s']:,.0f}/s** "
-                f"(encode {g['bulk_encode_per_s']:,.0f}/s, store {g['bulk_store_per_s']:,.0f}/s), "
-                f"{g['bytes_on_disk'] / 2**20:,.0f} MiB on disk",
-                f"- reopen: {g['reopen_s'] * 1e3:.0f} ms; first exact query {g['reopen_first_exact_query_s'] * 1e3:.0f} ms",
-                f"- exact search at {g['exact_at_rows']['rows']:,} rows: p50 {g['exact_at_rows']['p50_ms']:.1f} ms, "
-                f"p99 {g['exact_at_rows']['p99_ms']:.1f} ms", ""]
+        t = g["text"]
+        out += [f"## Ingest (fhrr dim 256, batches of {g['batch']:,}, into a memory on disk)", "",
+                f"- text path (`add_many`: parse, encode, facts, store), {g['rows']:,} formulas: "
+                f"**{t['per_s']:,.0f} formulas/s** ({t['s']:.1f} s, load {t['load']:.1f}); "
+                f"{g['bytes_on_disk'] / 2**20:,.0f} MiB on disk"]
+        if "bulk" in g:
+            b = g["bulk"]
+            out.append(f"- bulk path (`encode_many` + `add_vectors`), {g['bulk_rows']:,} formulas: "
+                       f"**{b['per_s']:,.0f}/s** (encode {b['encode_per_s']:,.0f}/s, store {b['store_per_s']:,.0f}/s, "
+                       f"load {b['load']:.1f})")
+        if "index_build_compare" in g:
+            c = g["index_build_compare"]
+            out.append(f"- index build on the first {c['rows']:,} rows (M={g['M']}, ef_construction="
+                       f"{g['ef_construction']}, all cores): memory {c['memory_per_s']:,.0f} rows/s, raw hnswlib "
+                       f"{c['raw_per_s']:,.0f} rows/s ({c['memory_per_s'] / c['raw_per_s']:.2f}x)")
+        if "index_build_s" in g:
+            out.append(f"- index over all {g['rows']:,} rows: built in {g['index_build_s']:,.0f} s "
+                       f"({g['rows'] / g['index_build_s']:,.0f} rows/s, load {g['index_build_load']:.1f}), "
+                       f"saved in {g['index_save_s']:.1f} s")
+        line = f"- reopen: {g['reopen_s'] * 1e3:.0f} ms"
+        if "reopen_first_index_query_s" in g:
+            line += (f"; first index query {g['reopen_first_index_query_s'] * 1e3:.0f} ms (the saved index is "
+                     f"loaded, not rebuilt: {g['index_loaded_not_rebuilt']})")
+        out.append(line)
+        e = g["exact_at_rows"]
+        line = f"- search at {e['rows']:,} rows: exact p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms"
+        if "hnsw_at_rows" in g:
+            line += f"; hnswlib p50 {g['hnsw_at_rows']['p50_ms']:.2f} ms, p99 {g['hnsw_at_rows']['p99_ms']:.2f} ms"
+        out += [line, ""]
     if "navec" in r:
         n = r["navec"]
         out += [f"## navec ({n['rows']:,} x {n['dim']}, {n['queries']} held-out queries, M={n['M']}, "
@@ -332,8 +408,11 @@ def markdown(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (minutes, not an hour)")
-    ap.add_argument("--rows", type=int, default=1_000_000, help="formulas for the ingest section")
-    ap.add_argument("--text-rows", type=int, default=100_000, help="formulas through the text path")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="formulas for the ingest section (text path)")
+    ap.add_argument("--bulk-rows", type=int, default=None, help="formulas through the bulk path (default: --rows)")
+    ap.add_argument("--compare-rows", type=int, default=100_000,
+                    help="rows on which the memory's index build is compared with raw hnswlib's (0: skip)")
+    ap.add_argument("--no-index", action="store_true", help="ingest only: no index build, save and reopen with it")
     ap.add_argument("--navec-rows", type=int, default=250_000)
     ap.add_argument("--sizes", default="1000,2000,5000,10000,20000,50000,100000")
     ap.add_argument("--M", type=int, default=16)
@@ -344,14 +423,16 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "memory.json"))
     a = ap.parse_args()
     if a.quick:
-        a.rows, a.text_rows, a.navec_rows, a.sizes = 100_000, 20_000, 30_000, "1000,2000,5000,10000,20000"
+        a.rows, a.compare_rows, a.navec_rows, a.sizes = 100_000, 20_000, 30_000, "1000,2000,5000,10000,20000"
     sizes = [int(x) for x in a.sizes.split(",")]
     work = a.workdir or tempfile.mkdtemp(prefix="dfmem-bench-")
     os.makedirs(work, exist_ok=True)
     report: dict = {"note": f"load average at start {os.getloadavg()[0]:.1f}", "simd": df.simd_path()}
     try:
         if "ingest" not in a.skip:
-            report["ingest"] = bench_ingest(work, a.rows, a.text_rows, batch=10_000)
+            report["ingest"] = bench_ingest(work, a.rows, a.rows if a.bulk_rows is None else a.bulk_rows,
+                                            batch=10_000, M=a.M, efc=a.ef_construction,
+                                            compare_rows=min(a.compare_rows, a.rows), index=not a.no_index)
             print(json.dumps(report["ingest"]), file=sys.stderr)
         if "switch" not in a.skip:
             report["switch"] = bench_switch(work, sizes, [10_000, 100_000, 1_000_000], queries=a.queries, M=a.M,

@@ -316,3 +316,61 @@ def test_scope_from_a_parent_registry():
     rows = space.encode_many(["Δ1 + c", "s(d)", "S(d)"], registry=parent)
     assert_same_bits(rows[1], rows[2])
     assert_same_bits(rows[0], space.encode_many(["Δ1 = a + b", "Δ1 + c"])[1])
+
+
+# ------------------------------------------------------------------ out=
+@pytest.mark.parametrize("algebra,dim", ALGEBRA_SPACES)
+def test_out_receives_the_same_bits(algebra, dim):
+    space = df.Space(dim, algebra)
+    lines = role_filler_lines(37, seed=5)
+    want = space.encode_many(lines)
+    buf = np.full_like(want, 7)   # stale content that every row must overwrite
+    got = space.encode_many(lines, threads=2, out=buf)
+    assert got is buf
+    assert_same_bits(buf, want)
+    # Rows of a larger array (a slice of whole rows is C-contiguous) receive them in place.
+    big = np.zeros((len(lines) + 10,) + want.shape[1:], want.dtype)
+    space.encode_many(lines, out=big[4:4 + len(lines)])
+    assert_same_bits(big[4:4 + len(lines)], want)
+    assert not big[:4].any() and not big[4 + len(lines):].any()
+    ids = space.atom_ids(["r1", "r2", "f1", "f2", "f3"])
+    rng = np.random.default_rng(0)
+    roles, fillers = ids[rng.integers(0, 2, (9, 2))], ids[rng.integers(2, 5, (9, 2))]
+    want = space.encode_records(roles, fillers)
+    buf = np.full_like(want, 7)
+    assert space.encode_records(roles, fillers, threads=2, out=buf) is buf
+    assert_same_bits(buf, want)
+
+
+def test_out_with_errors_zero_clears_the_bad_rows():
+    space = df.Space(64)
+    buf = np.full((3, space.width), 5, np.float32)
+    space.encode_many(["a + b", "a + + b", "c"], errors="zero", out=buf)
+    assert not buf[1].any()
+    assert_same_bits(buf[2], space.atom("c"))
+
+
+def test_out_bad_buffers_say_what_is_wrong():
+    space = df.Space(64)
+    lines = ["a", "b"]
+    with pytest.raises(TypeError, match="dtype float32"):
+        space.encode_many(lines, out=np.zeros((2, space.width), np.float64))
+    with pytest.raises(TypeError, match="numpy array"):
+        space.encode_many(lines, out=[[0.0] * space.width] * 2)
+    with pytest.raises(ValueError, match=r"shape \(2, 128\), got \(3, 128\)"):
+        space.encode_many(lines, out=np.zeros((3, space.width), np.float32))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        space.encode_many(lines, out=np.zeros((space.width, 2), np.float32).T)
+    ro = np.zeros((2, space.width), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        space.encode_many(lines, out=ro)
+    ids = space.atom_ids(["a", "b"])
+    with pytest.raises(ValueError, match=r"encode_records: out must have shape \(1, 128\)"):
+        space.encode_records(ids[None, :], ids[None, :], out=np.zeros((2, space.width), np.float32))
+    # A buffer over the id tables themselves would be overwritten while it is read.
+    raw = np.zeros(4 * space.width, np.float32)
+    table = raw[:2].view(np.uint32).reshape(1, 2)
+    table[:] = ids
+    with pytest.raises(ValueError, match="overlaps"):
+        space.encode_records(table, table, out=raw[: space.width].reshape(1, -1))

@@ -237,3 +237,28 @@ def test_stats(tmp_path):
     st = mem.stats()
     assert (st["formulas"], st["rows"], st["schemas"], st["batches"], st["dim"]) == (7, 7, 1, 1, 64)
     assert st["vector_bytes"] == 7 * space.width * 4
+
+
+@pytest.mark.parametrize("rows", [10, 3000])   # written at once, and on a thread (BEHIND_ROWS)
+def test_a_failed_vector_write_stores_nothing(tmp_path, monkeypatch, rows):
+    from deltaform.memory.vectorfile import BEHIND_ROWS, VectorFile
+    assert (rows >= BEHIND_ROWS) == (rows == 3000)
+    space = df.Space(dim=64, seed=1)
+    mem = df.Memory.create(tmp_path / "m", space)
+    mem.add_records(records(space, 5))
+    real = VectorFile.write_rows
+
+    def half_then_fail(self, first_row, data):
+        real(self, first_row, data[: len(data) // 2])
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(VectorFile, "write_rows", half_then_fail)
+    with pytest.raises(OSError, match="no space left"):
+        mem.add_records(records(space, rows, seed=1, prefix="v"))
+    monkeypatch.setattr(VectorFile, "write_rows", real)
+    assert len(mem) == 5
+    assert os.path.getsize(tmp_path / "m" / "vectors.f32") == 5 * space.width * 4
+    assert mem.add_records(records(space, 3, seed=2, prefix="u")) == ["Δ6", "Δ7", "Δ8"]
+    mem.close()
+    again = df.Memory.open(tmp_path / "m")
+    assert len(again) == 8 and again.get("Δ7").expr == "u1 + x"

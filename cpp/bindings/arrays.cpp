@@ -109,6 +109,35 @@ py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single) {
   return py::array(storage_dtype(p), shape);
 }
 
+py::array output_vectors(const SpaceParams& p, std::size_t rows, const py::object& out, const char* what,
+                         std::initializer_list<py::array> inputs) {
+  if (out.is_none()) return new_vectors(p, rows, false);
+  const std::string where = std::string(what) + ": out";
+  if (!py::isinstance<py::array>(out))
+    throw py::type_error(where + " must be a numpy array of " + storage_dtype_name(p) + ", got " +
+                         std::string(py::str(py::repr(py::type::of(out)))));
+  py::array a = py::reinterpret_borrow<py::array>(out);
+  const std::size_t cols = storage_columns(p);
+  if (!a.dtype().is(storage_dtype(p)))
+    throw py::type_error(where + " must have dtype " + storage_dtype_name(p) + " for a " + algebra_name(p.algebra) +
+                         " space, got " + std::string(py::str(a.dtype())));
+  if (a.ndim() != 2 || std::size_t(a.shape(0)) != rows || std::size_t(a.shape(1)) != cols)
+    throw py::value_error(where + " must have shape (" + std::to_string(rows) + ", " + std::to_string(cols) +
+                          "), got " + shape_text(a));
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(where + " must be C-contiguous (a transposed or sliced view is not)");
+  if (!a.writeable()) throw py::value_error(where + " is read-only");
+  const auto* lo = static_cast<const char*>(a.data());
+  const auto* hi = lo + rows * p.bytes();
+  for (const py::array& in : inputs) {
+    const auto* b = static_cast<const char*>(in.data());
+    const auto* e = b + std::size_t(in.nbytes());
+    if (in.nbytes() > 0 && rows > 0 && b < hi && lo < e)
+      throw py::value_error(where + " overlaps an input array; pass a separate buffer");
+  }
+  return a;
+}
+
 void* mutable_data(py::array& a) { return a.mutable_data(); }
 
 }  // namespace deltaform::bindings

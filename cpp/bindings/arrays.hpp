@@ -48,6 +48,13 @@ void require_finite_inputs_by_output(const SpaceParams& p, const void* out, std:
                                      int threads);
 // A new uninitialised array of `rows` vectors ((width,) when single).
 py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single);
+// Where a batch of `rows` vectors goes: a new array when `out` is None, else
+// `out` itself after checking that it is a writeable C-contiguous array of the
+// space's dtype and shape (rows, width) that does not overlap any of `inputs`
+// (numpy's out= convention: the caller reuses a buffer, and no fresh pages are
+// zeroed by the system on each call).
+py::array output_vectors(const SpaceParams& p, std::size_t rows, const py::object& out, const char* what,
+                         std::initializer_list<py::array> inputs = {});
 void* mutable_data(py::array& a);
 // Raises ValueError naming `what` when a float array holds NaN or infinity.
 void require_finite(const float* x, std::size_t n, const char* what, int threads = 1);

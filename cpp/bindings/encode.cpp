@@ -141,7 +141,7 @@ std::vector<std::string_view> utf8_lines(const py::list& items, py::tuple& keep,
 // (vectors, line numbers, errors, warnings)
 py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& items,
                        const std::shared_ptr<Scope>& scope, const std::string& filename, bool one_per_line,
-                       int threads) {
+                       int threads, const py::object& out_obj) {
   const SpaceParams& p = space->params();
   py::tuple keep;
   std::deque<std::string> own;
@@ -153,7 +153,7 @@ py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& item
     py::gil_scoped_release nogil;
     batch = parse_lines(lines, filename, one_per_line, threads);
   }
-  out = new_vectors(p, batch.items.size(), false);
+  out = output_vectors(p, batch.items.size(), out_obj, "encode_many");
   void* dst = mutable_data(out);
   {
     py::gil_scoped_release nogil;
@@ -254,12 +254,13 @@ DF_BINDING(60, encode) {
         py::arg("start"), py::arg("stop"), py::arg("threads"));
   m.def("document_size", [](const std::shared_ptr<formula::Document>& d) { return d->statements.size(); });
   m.def("encode_lines", &encode_lines, py::arg("space"), py::arg("items"), py::arg("scope"), py::arg("filename"),
-        py::arg("one_per_line"), py::arg("threads"));
+        py::arg("one_per_line"), py::arg("threads"), py::arg("out") = py::none());
 
   m.def(
       "encode_records",
       [](const std::shared_ptr<Space>& space, py::array_t<std::uint32_t, py::array::c_style> roles,
-         py::array_t<std::uint32_t, py::array::c_style> fillers, py::object weights, int threads) {
+         py::array_t<std::uint32_t, py::array::c_style> fillers, py::object weights, int threads,
+         const py::object& out_obj) {
         if (roles.ndim() != 2 || fillers.ndim() != 2 || roles.shape(0) != fillers.shape(0) ||
             roles.shape(1) != fillers.shape(1))
           throw py::value_error("encode_records: roles and fillers must both have shape (n, p); got " +
@@ -273,12 +274,14 @@ DF_BINDING(60, encode) {
                                   std::to_string(k) + ")");
           require_finite(w.data(), n * k, "encode_records weights");
         }
-        py::array out = new_vectors(space->params(), n, false);
+        py::array out = w ? output_vectors(space->params(), n, out_obj, "encode_records", {roles, fillers, w})
+                          : output_vectors(space->params(), n, out_obj, "encode_records", {roles, fillers});
         void* dst = mutable_data(out);
         const float* wp = weights.is_none() ? nullptr : w.data();
         py::gil_scoped_release nogil;
         encode::encode_records(*space, roles.data(), fillers.data(), wp, n, k, dst, threads);
         return out;
       },
-      py::arg("space"), py::arg("roles"), py::arg("fillers"), py::arg("weights") = py::none(), py::arg("threads") = 0);
+      py::arg("space"), py::arg("roles"), py::arg("fillers"), py::arg("weights") = py::none(), py::arg("threads") = 0,
+      py::arg("out") = py::none());
 }

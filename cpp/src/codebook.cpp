@@ -1,7 +1,9 @@
 #include "deltaform/codebook.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <mutex>
 
 #include "deltaform/unicode.hpp"
@@ -93,6 +95,8 @@ void generate_vector(const SpaceParams& p, std::uint64_t key, void* out) {
   }
 }
 
+void Codebook::FreeBlock::operator()(std::uint64_t* p) const { std::free(p); }
+
 Codebook::Codebook(SpaceParams params) : params_(params) {
   params_.validate();
   stride_bytes_ = (params_.bytes() + 63) / 64 * 64;  // each vector starts on a cache line
@@ -119,7 +123,11 @@ std::uint32_t Codebook::append_locked(std::string key, const void* src) {
   std::size_t id = names_.size();
   if (id >= 0xFFFFFFFFu) throw Error("codebook is full");
   if (id % kBlock == 0) {
-    blocks_.emplace_back(new std::uint64_t[kBlock * stride_bytes_ / 8]());
+    const std::size_t size = kBlock * stride_bytes_;  // a multiple of 64, as aligned_alloc wants
+    auto* block = static_cast<std::uint64_t*>(std::aligned_alloc(64, size));
+    if (!block) throw std::bad_alloc();
+    std::memset(block, 0, size);
+    blocks_.emplace_back(block);
   }
   void* dst = reinterpret_cast<char*>(blocks_[id / kBlock].get()) + (id % kBlock) * stride_bytes_;
   if (src) std::memcpy(dst, src, params_.bytes());

@@ -103,6 +103,7 @@ def encode_many(
     registry: object | None = None,
     threads: int | None = None,
     errors: str = "raise",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """One vector per item, shape ``(n, width)``.
 
@@ -112,12 +113,17 @@ def encode_many(
     ``errors="zero"`` leaves their rows zero instead. Formulas that encode
     but probably say something else than meant (a role bound to itself in
     map or bsc, where that is the identity) give one :class:`EncodeWarning`.
+
+    ``out``: an array of shape ``(n, width)`` and the space's dtype,
+    C-contiguous and writeable, to write the vectors into (returned). Reusing
+    one buffer across batches saves the system's zeroing of fresh memory on
+    every call. If the batch raises, ``out`` may hold some rows written.
     """
     if errors not in ("raise", "zero"):
         raise ValueError(f"errors must be 'raise' or 'zero', got {errors!r}")
     lines = _lines(items)
     vectors, _, errs, warns = _core.encode_lines(
-        space._core, lines, scope_of(registry), "<string>", True, _threads(threads)
+        space._core, lines, scope_of(registry), "<string>", True, _threads(threads), out
     )
     if errs and errors == "raise":
         raise EncodeErrors([_error(e) for e in errs], len(lines))
@@ -204,11 +210,14 @@ def encode_records(
     fillers: np.ndarray | Sequence[Sequence[int]],
     weights: np.ndarray | None = None,
     threads: int | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Role–filler records from tables of codebook ids (``Space.atom_ids``), shape ``(n, p)`` each.
 
     Row i equals ``encode("w1*r1: f1 + w2*r2: f2 + …")`` for that row's ids.
+    ``out``: as in :func:`encode_many`, a buffer of shape ``(n, width)`` to
+    write into (it must not overlap the id tables).
     """
     roles = np.ascontiguousarray(roles, dtype=np.uint32)
     fillers = np.ascontiguousarray(fillers, dtype=np.uint32)
-    return _core.encode_records(space._core, roles, fillers, weights, _threads(threads))
+    return _core.encode_records(space._core, roles, fillers, weights, _threads(threads), out)

@@ -263,11 +263,13 @@ class Space:
 
         return encode(self, formula, registry)
 
-    def encode_many(self, items, registry=None, threads: int | None = None, errors: str = "raise") -> np.ndarray:
-        """One vector per formula, shape ``(n, width)``; see :func:`deltaform.encoding.encode_many`."""
+    def encode_many(self, items, registry=None, threads: int | None = None, errors: str = "raise",
+                    out: np.ndarray | None = None) -> np.ndarray:
+        """One vector per formula, shape ``(n, width)``, into ``out`` if given; see
+        :func:`deltaform.encoding.encode_many`."""
         from deltaform.encoding import encode_many
 
-        return encode_many(self, items, registry, threads, errors)
+        return encode_many(self, items, registry, threads, errors, out)
 
     def encode_file(self, path, registry=None, threads: int | None = None, strict: bool = False):
         """Every statement of a ``.df`` file; see :func:`deltaform.encoding.encode_file`."""
@@ -275,11 +277,13 @@ class Space:
 
         return encode_file(self, path, registry, threads, strict)
 
-    def encode_records(self, roles, fillers, weights=None, threads: int | None = None) -> np.ndarray:
-        """Role–filler records from ``(n, p)`` tables of codebook ids; see :func:`deltaform.encoding.encode_records`."""
+    def encode_records(self, roles, fillers, weights=None, threads: int | None = None,
+                       out: np.ndarray | None = None) -> np.ndarray:
+        """Role–filler records from ``(n, p)`` tables of codebook ids, into ``out`` if given; see
+        :func:`deltaform.encoding.encode_records`."""
         from deltaform.encoding import encode_records
 
-        return encode_records(self, roles, fillers, weights, threads)
+        return encode_records(self, roles, fillers, weights, threads, out)
 
     # ------------------------------------------------------------ decoding
     def decode(self, vector: np.ndarray, candidates, **options):

@@ -46,7 +46,7 @@ from deltaform.memory.errors import (
 from deltaform.memory.generation import RECHECK_SECONDS, Generation
 from deltaform.memory.locks import FileLock
 from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
-from deltaform.memory.vectorfile import VectorFile
+from deltaform.memory.vectorfile import PendingWrite, VectorFile
 from deltaform.space import CODEBOOK_VERSION, Space
 
 __all__ = ["Store", "WriteSession", "CATALOG", "FORMAT_NAME"]
@@ -334,6 +334,7 @@ class Store:
                 except BaseException:
                     if con.in_transaction:
                         con.execute("ROLLBACK")
+                    session.wait_for_vectors(raise_error=False)   # before the file is cut back
                     if self.vectors.rows_on_disk() != (session.count, 0):
                         self.vectors.truncate(session.count)
                     raise
@@ -354,6 +355,7 @@ class WriteSession:
         self.committed = False
         meta = {k: json.loads(v) for k, v in con.execute(
             "SELECT key, value FROM meta WHERE key IN ('vector_count', 'next_number', 'replaced')")}
+        self.pending: PendingWrite | None = None   # the vector rows of the batch being committed
         self.count = int(meta["vector_count"])
         self.next_number = int(meta.get("next_number", 1))
         self.replaced = int(meta.get("replaced", 0))
@@ -364,6 +366,11 @@ class WriteSession:
                 "truncated. Open with repair=True to re-encode the missing rows")
         if have > self.count or partial:
             store.vectors.truncate(self.count)  # a batch that died before committing
+
+    def wait_for_vectors(self, raise_error: bool = True) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.wait(raise_error)
 
     # ---------------------------------------------------------- lookups for the encoder
     def current(self, addresses: Sequence[str]) -> dict[str, Entry]:
@@ -471,7 +478,9 @@ class WriteSession:
         first = self.count
         batch_id = self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0]
         if keep:
-            self.store.vectors.write_rows(first, vectors if len(keep) == n else vectors[keep])  # + fsync
+            # Written and fsynced on a thread while the catalogue rows are built and inserted (both
+            # wait on the disk or on SQLite without the GIL); waited for before the count commits.
+            self.pending = self.store.vectors.write_rows_behind(first, vectors if len(keep) == n else vectors[keep])
 
         rows_of = {addresses[i]: first + j for j, i in enumerate(keep)}
         last_of = rows_of   # the last row of an address wins
@@ -539,6 +548,7 @@ class WriteSession:
         con.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
             ("vector_count", json.dumps(new_count)), ("next_number", json.dumps(self.next_number)),
             ("replaced", json.dumps(self.replaced + n_replaced))])
+        self.wait_for_vectors()   # the rows are durable before the count that makes them visible
         if also is not None:
             also(con, addresses)
         con.execute("COMMIT")

@@ -14,7 +14,38 @@ import threading
 
 import numpy as np
 
-__all__ = ["VectorFile"]
+__all__ = ["VectorFile", "PendingWrite"]
+
+BEHIND_ROWS = 1024   # batches at least this large are written on a thread
+
+
+class PendingWrite:
+    """A write of rows, done on a thread or at once; ``wait`` returns when it is on disk."""
+
+    def __init__(self, write, first_row: int, rows: np.ndarray, behind: bool) -> None:
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if behind:
+            self._thread = threading.Thread(target=self._run, args=(write, first_row, rows),
+                                            name="deltaform-vector-write", daemon=True)
+            self._thread.start()
+        else:
+            write(first_row, rows)
+
+    def _run(self, write, first_row: int, rows: np.ndarray) -> None:
+        try:
+            write(first_row, rows)
+        except BaseException as e:   # handed to wait()
+            self._error = e
+
+    def wait(self, raise_error: bool = True) -> None:
+        """Blocks until the rows are written and fsynced; raises the write's error if it failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None and raise_error:
+            error, self._error = self._error, None
+            raise error
 
 
 class VectorFile:
@@ -75,6 +106,13 @@ class VectorFile:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def write_rows_behind(self, first_row: int, rows: np.ndarray) -> "PendingWrite":
+        """:meth:`write_rows` on a thread; ``wait()`` on the result before counting the rows.
+
+        Small batches are written at once (a thread costs more than it saves there).
+        """
+        return PendingWrite(self.write_rows, first_row, rows, behind=len(rows) >= BEHIND_ROWS)
 
     # ------------------------------------------------------------ reading
     def matrix(self, rows: int) -> np.ndarray:
