@@ -262,3 +262,64 @@ def test_a_failed_vector_write_stores_nothing(tmp_path, monkeypatch, rows):
     mem.close()
     again = df.Memory.open(tmp_path / "m")
     assert len(again) == 8 and again.get("Δ7").expr == "u1 + x"
+
+
+def _postings_tables(mem: df.Memory) -> tuple[int, int]:
+    con = mem._store.catalog.con
+    return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("postings_merged", "postings_recent"))
+
+
+def test_recent_postings_merge_and_filters_read_both_tables(tmp_path, monkeypatch):
+    from deltaform.memory import catalog
+    from memory_support import add_batch
+    monkeypatch.setattr(catalog, "MERGE_POSTINGS", 50)
+    space = df.Space(dim=64, seed=2)
+    mem = df.Memory.create(tmp_path / "m", space)
+    add_batch(mem, 0, 10)                 # terms b0, i0..i9 and the source: 12 recent entries
+    assert _postings_tables(mem) == (0, 12)
+    for b in (1, 2, 3):
+        add_batch(mem, b, 10)
+    assert _postings_tables(mem) == (0, 48)   # below 50
+    add_batch(mem, 4, 10)                     # 60: merged
+    assert _postings_tables(mem) == (60, 0)
+    add_batch(mem, 5, 10)
+    assert _postings_tables(mem) == (60, 12)
+    q = space.random(1, seed=5)[0]
+    def rows(**kw):
+        return sorted(h.row for h in mem.recall(q, k=60, **kw))
+    assert rows(atoms="i3") == [3, 13, 23, 33, 43, 53]     # rows in both tables, in order
+    assert mem._store.catalog.term_rows("a:i3").tolist() == [3, 13, 23, 33, 43, 53]
+    assert rows(atoms=["b5"]) == list(range(50, 60))
+    assert rows(source="batch*") == list(range(60))
+    assert rows(atoms=["b1", "i7"]) == [17]
+
+
+def test_a_layout_1_memory_is_read_and_upgraded_by_its_first_write(tmp_path):
+    from memory_support import add_batch
+    space = df.Space(dim=64, seed=2)
+    path = tmp_path / "m"
+    mem = df.Memory.create(path, space)
+    add_batch(mem, 0, 10)
+    mem.close()
+    import sqlite3
+    con = sqlite3.connect(path / "catalog.sqlite", isolation_level=None)
+    con.executescript("""
+        BEGIN;
+        INSERT INTO postings_merged SELECT term, batch, rows FROM postings_recent;
+        DROP VIEW postings; DROP TABLE postings_recent;
+        ALTER TABLE postings_merged RENAME TO postings;
+        UPDATE meta SET value='1' WHERE key='format_version';
+        COMMIT;""")
+    con.close()
+    q = space.random(1, seed=5)[0]
+    ro = df.Memory.open(path, readonly=True)
+    assert sorted(h.row for h in ro.recall(q, k=20, atoms="i3")) == [3]
+    ro.close()
+    mem = df.Memory.open(path)
+    add_batch(mem, 1, 10)
+    con = mem._store.catalog.con
+    assert con.execute("SELECT type FROM sqlite_master WHERE name='postings'").fetchone()[0] == "view"
+    assert mem._store.catalog.meta()["format_version"] == 2
+    assert sorted(h.row for h in mem.recall(q, k=20, atoms="i3")) == [3, 13]
+    mem.close()

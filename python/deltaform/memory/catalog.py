@@ -15,9 +15,14 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["Catalog", "SCHEMA_SQL", "FORMAT_VERSION"]
+__all__ = ["Catalog", "SCHEMA_SQL", "FORMAT_VERSION", "MERGE_POSTINGS"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Layout 1 kept all postings in one table keyed (term, batch); layout 2 splits it (see SCHEMA_SQL).
+# A layout-1 memory is read as it is and upgraded by its first writer (Catalog.upgrade).
+
+#: Entries of postings_recent that trigger a merge into postings_merged (in the same transaction).
+MERGE_POSTINGS = 131_072
 
 SCHEMA_SQL = """
 CREATE TABLE meta(
@@ -41,12 +46,21 @@ CREATE TABLE formulas(
     encoded INTEGER NOT NULL       -- 1: the vector is the encoder's output for expr (so it can be re-made)
 );
 CREATE UNIQUE INDEX formulas_address ON formulas(address, version);
-CREATE TABLE postings(             -- filter terms ('a:atom', 's:schema', 'r:role', 'f:source'): the rows of one batch
+CREATE TABLE postings_merged(      -- filter terms ('a:atom', 's:schema', 'r:role', 'f:source'): the rows of one batch
     term  TEXT    NOT NULL,          -- that contain the term, as little-endian int64 (one entry per term and
     batch INTEGER NOT NULL,          -- batch, so a bulk load writes few index pages, not one per row)
     rows  BLOB    NOT NULL,
     PRIMARY KEY(term, batch)
 ) WITHOUT ROWID;
+CREATE TABLE postings_recent(      -- the same for the latest batches, in batch order: a batch appends at the
+    term  TEXT    NOT NULL,          -- end instead of touching every page of postings_merged (its terms are
+    batch INTEGER NOT NULL,          -- spread over all of them), and is merged into postings_merged in bulk
+    rows  BLOB    NOT NULL,          -- once it holds MERGE_POSTINGS entries
+    PRIMARY KEY(batch, term)
+) WITHOUT ROWID;
+CREATE INDEX postings_recent_term ON postings_recent(term);
+CREATE VIEW postings(term, batch, rows) AS   -- what readers query
+    SELECT term, batch, rows FROM postings_merged UNION ALL SELECT term, batch, rows FROM postings_recent;
 CREATE TABLE schemas(
     name    TEXT    NOT NULL,
     version INTEGER NOT NULL,
@@ -129,6 +143,30 @@ class Catalog:
                         [(k, json.dumps(v)) for k, v in meta.items()])
         con.execute("COMMIT")
         return cat
+
+    def upgrade(self, con: sqlite3.Connection) -> bool:
+        """Brings a layout-1 catalogue to the current layout inside the caller's write transaction;
+        False when it is current already."""
+        kind = con.execute("SELECT type FROM sqlite_master WHERE name='postings'").fetchone()
+        if kind is None or kind[0] != "table":
+            return False
+        con.execute("ALTER TABLE postings RENAME TO postings_merged")
+        for stmt in SCHEMA_SQL.split(";"):
+            if "postings_recent" in stmt or "VIEW postings" in stmt:
+                con.execute(stmt)
+        con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('format_version', ?)",
+                    (json.dumps(FORMAT_VERSION),))
+        return True
+
+    def add_postings(self, con: sqlite3.Connection, entries: list[tuple[str, int, bytes]]) -> None:
+        """Stores (term, batch, rows) entries inside the caller's write transaction, merging the
+        recent ones into the main table when there are enough of them."""
+        con.executemany("INSERT INTO postings_recent(term, batch, rows) VALUES (?, ?, ?)", entries)
+        if con.execute(f"SELECT count(*) >= {MERGE_POSTINGS} FROM postings_recent").fetchone()[0]:
+            # In key order, so the main table's pages are each written once.
+            con.execute("INSERT INTO postings_merged(term, batch, rows) "
+                        "SELECT term, batch, rows FROM postings_recent ORDER BY term, batch")
+            con.execute("DELETE FROM postings_recent")
 
     # ------------------------------------------------------------ meta
     def meta(self) -> dict[str, Any]:

@@ -326,6 +326,7 @@ class Store:
             con = self.catalog._connect()
             try:
                 con.execute("BEGIN IMMEDIATE")
+                self.catalog.upgrade(con)   # an older layout, upgraded with the first batch written
                 session = WriteSession(self, con)
                 try:
                     yield session
@@ -530,9 +531,9 @@ class WriteSession:
                         term_rows["f:" + src].append(first + j)
         if term_rows:
             # rows come in increasing order; a repeat is harmless to a mask
-            con.executemany("INSERT INTO postings(term, batch, rows) VALUES (?, ?, ?)",
-                            [(t, batch_id, rows_ if isinstance(rows_, bytes) else np.asarray(rows_, dtype="<i8").tobytes())
-                             for t, rows_ in term_rows.items()])
+            self.store.catalog.add_postings(con, [
+                (t, batch_id, rows_ if isinstance(rows_, bytes) else np.asarray(rows_, dtype="<i8").tobytes())
+                for t, rows_ in term_rows.items()])
         numbers = [(int(a[1:]),) for a in explicit if _numeric(a)]
         if numbers:
             con.executemany("INSERT OR IGNORE INTO numbers(n) VALUES (?)", numbers)
