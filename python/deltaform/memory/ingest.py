@@ -113,16 +113,15 @@ def _lines(items: Sequence[Any], origins: _Origins) -> list[str]:
     if origins.all_text:
         return items   # type: ignore[return-value]
     lines = [it.statement if isinstance(it, Item) else it for it in items]
-    for i, st in enumerate(lines):
-        if isinstance(st, str):
+    for i, given in enumerate(lines):
+        if isinstance(given, str):
             continue
-        if not isinstance(st, (ast.Definition, ast.Anonymous, ast.Schema)):
-            st = ast.Anonymous(expr=st)   # a bare expression tree
+        st = given if isinstance(given, (ast.Definition, ast.Anonymous, ast.Schema)) else ast.Anonymous(expr=given)
         try:
-            lines[i] = ast.to_text(st)
+            lines[i] = ast.to_text(st)   # a tree goes the way of text: its canonical text
         except TypeError:
             raise TypeError(f"item {i}: expected formula text or a deltaform.ast node, "
-                            f"got {type(st if not isinstance(st, ast.Anonymous) else st.expr).__name__}") from None
+                            f"got {type(given).__name__}") from None
     return lines
 
 
