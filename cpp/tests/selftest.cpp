@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "deltaform/encode/encoder.hpp"
+#include "deltaform/formula/facts.hpp"
 #include "deltaform/formula/parser.hpp"
+#include "deltaform/formula/printer.hpp"
 #include "deltaform/kernels.hpp"
 #include "deltaform/ops.hpp"
 #include "deltaform/search.hpp"
@@ -84,6 +86,23 @@ int main() {
   for (std::size_t i = 0; i < p.width(); ++i) n2 += double(out[i]) * out[i];
   check(std::fabs(n2 - p.dim) < 1e-2 * p.dim, "stored vectors have the norm of an atom");
   check(similarity(p, out.data(), out.data() + p.width()) > 0.5, "Δ2 resonates with the Δ1 it contains");
+
+  // The canonical printer and the facts, without Python.
+  check(df::formula::format_weight(0.5) == "0.5" && df::formula::format_weight(2.0) == "2" &&
+            df::formula::format_weight(1e-5) == "1e-05" && df::formula::format_weight(1e16) == "1e+16" &&
+            df::formula::format_weight(1234.5) == "1234.5",
+        "weights print like Python's repr without a trailing .0");
+  const std::string canonical = "ΔF(x) = (Вода + x) * 0.5*~весна → образ: \"a \\\"b\\\"\" = scene";
+  auto printed = std::make_shared<df::formula::Document>();
+  parser.parse_text(canonical, *printed);
+  std::string text;
+  if (printed->statements.size() == 1) df::formula::print_statement(*printed, printed->statements[0], text);
+  check(text == canonical, "printing parsed canonical text gives it back");
+  if (printed->statements.size() == 1) {
+    df::formula::Facts f = df::formula::scan(*printed, printed->statements[0]);
+    check(f.atoms == std::vector<std::string>{"вода", "весна", "a \"b\""} && f.roles == std::vector<std::string>{"образ"},
+          "facts: atoms normalised, the parameter left out, roles");
+  }
 
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

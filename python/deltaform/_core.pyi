@@ -154,6 +154,30 @@ def formula_parse_text(data: bytes, filename: str, stop_at_error: bool = False, 
     """
     Parses UTF-8 bytes line by line. Returns (document, [(line, statement)], [error tuple]); an error tuple is (file, line, column, message, source_line, formatted).
     """
+def formula_to_text(node: typing.Any) -> str:
+    """
+    The canonical text of a deltaform.ast node (statement or expression), printed by the core.
+    """
+def formula_scan(node: typing.Any) -> tuple[list[str], list[str], list[str], list[str], list[str], list[str], list[str]]:
+    """
+    The facts of a deltaform.ast node: (atoms, roles, schemas, refs, vars, applied, plain), each a list of unique names in first-seen order.
+    """
+def formula_definition_text(target: str, params: typing.Any, expr_text: str, scene: str | None) -> str:
+    """
+    A definition's canonical text from its parts, the expression already printed.
+    """
+def formula_float_repr(x: typing.SupportsFloat) -> str:
+    """
+    Python's repr(float(x)), computed by the core (the printer's rule for weights).
+    """
+def formula_format_weight(w: typing.SupportsFloat) -> str:
+    """
+    A weight as the printer writes it: repr(float) without a trailing '.0'.
+    """
+def formula_digest(lines: typing.Iterable[str | bytes], filename: str = '<string>', threads: typing.SupportsInt = 0) -> tuple[FormulaDocument, dict[str, typing.Any], list[tuple]]:
+    """
+    Digests a batch of statements, one per item (str or bytes), printing and scanning them on `threads` threads (0: all cores). Returns (document, columns, errors). columns maps each name to a list with an entry per good statement, in line order: slot (item index), kind ('definition' | 'anonymous' | 'schema'), name (target or schema name, None for anonymous), names (parameters or roles), scene, expr (canonical text of the expression, '' for a schema), atoms, roles, schemas, refs, vars, applied, plain (the facts, as records.scan), facts_json (the memory's facts JSON of a formula without refs and vars, else None); and terms: (term names, count per name, int64 array of formula indices grouped by name) when no formula has refs or vars, else None (formula index: among the non-schema statements). errors as formula_parse_text; an empty item is an error.
+    """
 def normalize_name(text: str) -> str:
     """
     casefold(NFC(text)): equals unicodedata.normalize('NFC', text).casefold().

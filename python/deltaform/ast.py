@@ -1,8 +1,9 @@
 """The Δ-formula syntax tree.
 
 Nodes are immutable and hashable; two trees are equal when they have the same
-structure and the same text. The one canonical printer lives here
-(:func:`to_text`, also ``str(node)``): ``parse(to_text(t)) == t`` for every tree.
+structure and the same text. The one canonical printer (:func:`to_text`,
+also ``str(node)``) runs in the core, for parsed text and Python trees alike:
+``parse(to_text(t)) == t`` for every tree.
 
 Expression nodes, loosest binding first::
 
@@ -27,10 +28,11 @@ Statements::
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
 from typing import Union
+
+from deltaform import _core
 
 __all__ = [
     "Atom", "Var", "Ref", "Glyph", "SchemaCall", "Layer", "Inverse", "Weight",
@@ -200,102 +202,19 @@ Expr = Union[Atom, Var, Ref, Glyph, SchemaCall, Layer, Inverse, Weight, Bind, Bu
 Statement = Union[Definition, Anonymous, Schema]
 Node = Union[Expr, Statement]
 
-# Binding strength used by the printer to place parentheses (higher binds tighter).
-_FLOW, _BUNDLE, _BIND, _PREFIX, _PRIMARY = 1, 2, 3, 4, 5
-
-def _format_weight(w: float) -> str:
-    if not math.isfinite(w) or w < 0:
-        raise ValueError(f"a weight must be a finite number >= 0, got {w!r}")
-    text = repr(float(w))
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text
-
-
-def _atom_text(atom: Atom) -> str:
-    if atom.quoted:
-        return '"' + atom.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return atom.name
-
-
-def _level(node: Expr) -> int:
-    level = _LEVELS.get(type(node))
-    if level is None:   # a subclass of a node class
-        level = next((lv for cls, lv in _LEVELS.items() if isinstance(node, cls)), _PRIMARY)
-    return level
-
-
-def _wrap(node: Expr, at_least: int) -> str:
-    text = _expr(node)
-    return f"({text})" if _level(node) < at_least else text
-
-
-def _args(args: tuple[Expr, ...]) -> str:
-    return "(" + ", ".join(_expr(a) for a in args) + ")"
-
-
-def _bind_text(node: Bind) -> str:
-    # The parser flattens a * b * c into one Bind, so a nested Bind in any
-    # position came from parentheses and keeps them.
-    return " * ".join(_wrap(f, _PREFIX) for f in node.factors)
-
-
-def _bundle_text(node: Bundle) -> str:
-    out = _wrap(node.terms[0], _BIND)  # a nested Bundle first came from parentheses
-    for sign, term in zip(node.signs[1:], node.terms[1:]):
-        out += (" + " if sign > 0 else " - ") + _wrap(term, _BIND)
-    return out
-
-
-# One printing rule per node class, found by the node's type (the printer runs for every
-# stored formula, so no chain of isinstance tests); subclasses fall back to isinstance.
-_PRINTERS = {
-    Atom: _atom_text,
-    Var: lambda node: "?" + node.name,
-    Glyph: lambda node: node.symbol,
-    Ref: lambda node: node.address + (_args(node.args) if node.args else ""),
-    SchemaCall: lambda node: node.schema + _args(node.args),
-    Layer: lambda node: f"{node.role}: {_wrap(node.filler, _PREFIX)}",
-    Inverse: lambda node: "~" + _wrap(node.expr, _PREFIX),
-    Weight: lambda node: f"{_format_weight(node.weight)}*{_wrap(node.expr, _PREFIX)}",
-    Bind: _bind_text,
-    Bundle: _bundle_text,
-    Flow: lambda node: " → ".join(_wrap(s, _BUNDLE) for s in node.steps),
-}
-_LEVELS = {Flow: _FLOW, Bundle: _BUNDLE, Bind: _BIND, Weight: _PREFIX, Inverse: _PREFIX, Layer: _PREFIX,
-           Atom: _PRIMARY, Var: _PRIMARY, Glyph: _PRIMARY, Ref: _PRIMARY, SchemaCall: _PRIMARY}
-
-
-def _expr(node: Expr) -> str:
-    printer = _PRINTERS.get(type(node))
-    if printer is None:
-        printer = next((p for cls, p in _PRINTERS.items() if isinstance(node, cls)), None)
-        if printer is None:
-            raise TypeError(f"not a formula node: {node!r}")
-    return printer(node)
-
-
 def definition_text(target: str, params: tuple[str, ...], expr_text: str, scene: str | None) -> str:
     """A definition's canonical text from its parts, the expression already printed."""
-    head = target + (f"({', '.join(params)})" if params else "")
-    text = f"{head} = {expr_text}"
-    return text + (f" = {scene}" if scene is not None else "")
+    return _core.formula_definition_text(target, params, expr_text, scene)
 
 
 def to_text(node: Node) -> str:
-    """The canonical text of a node (see FORMULA.md, "Canonical form")."""
-    if isinstance(node, Schema):
-        return f"schema {node.name}({', '.join(node.roles)})"
-    if isinstance(node, Definition):
-        return definition_text(node.target, node.params, _expr(node.expr), node.scene)
-    if isinstance(node, Anonymous):
-        text = _expr(node.expr)
-        # Parentheses keep the text from reading as another kind of statement:
-        # "Δ1 = …" would be a definition, "schema a b(…)" a schema declaration.
-        if (node.scene is not None and isinstance(node.expr, (Ref, Glyph))) or text.startswith("schema "):
-            text = f"({text})"
-        return text + (f" = {node.scene}" if node.scene is not None else "")
-    return _expr(node)
+    """The canonical text of a node (see FORMULA.md, "Canonical form").
+
+    The core prints it (the same printer serves parsed text): the tree is
+    converted into the core's form and printed there. A non-node raises
+    TypeError; a negative or non-finite weight, ValueError.
+    """
+    return _core.formula_to_text(node)
 
 
 def with_children(node: Expr, children: tuple) -> Expr:

@@ -1,10 +1,11 @@
 """From formula text to records: the ONE place where the memory depends on the parser and encoder.
 
-``prepare`` parses the statements of a batch, builds the encoder's scope from the
+``prepare`` digests the statements of a batch in the core (canonical text and
+facts of each, no Python syntax trees), builds the encoder's scope from the
 memory (the stored vectors they refer to, the parametric definitions they apply,
-the schemas they call), encodes them in the core and returns records for
-:meth:`WriteSession.commit`. Everything else in the memory works on records and
-vectors only.
+the schemas they call), encodes them in the core and returns the batch in
+column form for :meth:`WriteSession.commit`. Everything else in the memory
+works on records and vectors only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from deltaform import ast
 from deltaform.memory.entries import Entry, definition_text
 from deltaform.memory.errors import CorruptMemoryError, UnknownAddressError
-from deltaform.memory.records import Record, SchemaRecord, scan
+from deltaform.memory.records import Batch, Facts, SchemaRecord
 from deltaform.space import Space
 
 if TYPE_CHECKING:
@@ -70,36 +71,84 @@ class IngestError(ValueError):
 
 
 # ---------------------------------------------------------------- the parser and encoder
-def _relocate(error: Any, items: Sequence[Item]) -> Any:
+class _Origins:
+    """Where each item of a batch came from (source, line), without an object per item."""
+
+    def __init__(self, items: Sequence[Any], source: str | None, first_line: int | None) -> None:
+        self.items = items
+        self.source = source
+        self.first_line = first_line
+        self.all_text = set(map(type, items)) <= {str}   # the common case: plain lines
+        self.any_item = not self.all_text and any(isinstance(it, Item) for it in items)
+
+    def of(self, i: int) -> tuple[str | None, int | None]:
+        it = self.items[i]
+        if isinstance(it, Item):
+            return it.source, it.line
+        return self.source, None if self.first_line is None else self.first_line + i
+
+    def columns(self, slots: Sequence[int]) -> tuple[list[str | None] | None, list[int | None] | None]:
+        """The source and line columns of the rows at ``slots`` (None: all empty)."""
+        if self.any_item:
+            where = [self.of(i) for i in slots]
+            return [w[0] for w in where], [w[1] for w in where]
+        sources = [self.source] * len(slots) if self.source is not None else None
+        lines = [self.first_line + i for i in slots] if self.first_line is not None else None
+        return sources, lines
+
+
+def _relocate(error: Any, origins: _Origins) -> Any:
     """An error about batch line i, re-addressed to the item's own source and line."""
     from deltaform.formula import FormulaError
     i = error.line - 1
-    if not 0 <= i < len(items):
+    if not 0 <= i < len(origins.items):
         return error
-    item = items[i]
-    return FormulaError(item.source or "<string>", item.line if item.line is not None else i + 1,
+    source, line = origins.of(i)
+    return FormulaError(source or "<string>", line if line is not None else i + 1,
                         error.column, error.expected, error.source_line)
 
 
-def _parse_lines(lines: list[str], items: Sequence[Item]) -> list[ast.Statement]:
-    from deltaform.formula import parse_many
-    result = parse_many(lines)
-    if result.errors:
-        raise IngestError([_relocate(e, items) for e in result.errors], len(lines))
-    return [located.statement for located in result.statements]
+def _lines(items: Sequence[Any], origins: _Origins) -> list[str]:
+    """The line the digest and the encoder read for each item: its text, or a tree's canonical text."""
+    if origins.all_text:
+        return items   # type: ignore[return-value]
+    lines = [it.statement if isinstance(it, Item) else it for it in items]
+    for i, given in enumerate(lines):
+        if isinstance(given, str):
+            continue
+        st = given if isinstance(given, (ast.Definition, ast.Anonymous, ast.Schema)) else ast.Anonymous(expr=given)
+        try:
+            lines[i] = ast.to_text(st)   # a tree goes the way of text: its canonical text
+        except TypeError:
+            raise TypeError(f"item {i}: expected formula text or a deltaform.ast node, "
+                            f"got {type(given).__name__}") from None
+    return lines
 
 
-def _parse_expr(expr_text: str) -> ast.Expr:
-    from deltaform.formula import parse_expr
-    return parse_expr(expr_text)
-
-
-def _encode_lines(space: Space, lines: list[str], scope: Any, items: Sequence[Item]) -> np.ndarray:
+def _digest(lines: list[str], origins: _Origins) -> tuple[Any, dict[str, Any]]:
+    """(parsed document, digest columns with an entry per item) of a batch; IngestError listing every
+    bad item. See ``deltaform._core.formula_digest`` for the columns."""
     from deltaform import _core
     from deltaform.formula import _error
-    vectors, _, errors, _ = _core.encode_lines(space._core, lines, scope, "<string>", True, 0)
+    try:
+        document, columns, errors = _core.formula_digest(lines, "<string>")
+    except ValueError as e:
+        if "line break" in str(e):
+            raise ValueError(f"{e} (use add_file for files)") from None
+        raise
     if errors:
-        raise IngestError([_relocate(_error(e), items) for e in errors], len(lines))
+        raise IngestError([_relocate(_error(e), origins) for e in errors], len(lines))
+    return document, columns
+
+
+def _encode(space: Space, document: Any, scope: Any, origins: _Origins) -> np.ndarray:
+    """The vectors of every statement of the batch's document (its definitions join the scope)."""
+    from deltaform import _core
+    from deltaform.formula import _error
+    scope.add_document(document)
+    vectors, _, _, errors, _ = _core.encode_document(space._core, document, scope, 0, len(origins.items), 0)
+    if errors:
+        raise IngestError([_relocate(_error(e), origins) for e in errors], len(origins.items))
     return vectors
 
 
@@ -115,66 +164,82 @@ def is_glyph(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- the encoder's scope
-def _uses(node: ast.Node, scanned: tuple | None = None) -> tuple[set[str], set[str], set[str]]:
-    """(plain references, parametric applications, schema names) in a tree."""
-    facts, applied = scanned if scanned is not None else scan(node)
-    plain = {a for a in facts.refs if a not in applied or _plain_too(node, a)}
-    return plain, set(applied), set(facts.schemas)
+@dataclass
+class Uses:
+    """What a batch needs from the memory, read from its digest."""
+    defined: set[str] = field(default_factory=set)    # targets the batch defines itself
+    declared: set[str] = field(default_factory=set)   # schemas the batch declares (normalised)
+    plain: set[str] = field(default_factory=set)      # references used as vectors
+    applied: set[str] = field(default_factory=set)    # parametric definitions applied
+    schemas: set[str] = field(default_factory=set)    # schemas called (normalised)
+
+    @classmethod
+    def of(cls, columns: dict[str, Any]) -> "Uses":
+        u = cls()
+        kinds, names = columns["kind"], columns["name"]
+        if "schema" in kinds:
+            u.declared = {ast.normalize_name(n) for k, n in zip(kinds, names) if k == "schema"}
+        u.defined = {n for k, n in zip(kinds, names) if k == "definition"}
+        if columns["terms"] is None:   # some formula refers to others
+            for refs, plain, applied in zip(columns["refs"], columns["plain"], columns["applied"]):
+                if refs:
+                    u.plain.update(plain)
+                    u.applied.update(applied)
+        for schemas in columns["schemas"]:
+            if schemas:
+                u.schemas.update(schemas)
+        return u
 
 
-def _plain_too(node: ast.Node, address: str) -> bool:
-    """Whether an address applied with arguments is also referred to plainly (rare)."""
-    return any(isinstance(n, ast.Ref) and n.address == address and not n.args for n in ast.walk(node))
+def _digest_text(lines: list[str]) -> dict[str, Any]:
+    """Digest columns of stored text (definitions of the memory); it parsed once, so an error is damage."""
+    from deltaform import _core
+    _, columns, errors = _core.formula_digest(lines, "<memory>")
+    if errors:
+        raise CorruptMemoryError(f"a stored definition does not parse: {errors[0][5]}")
+    return columns
 
 
-def build_scope(space: Space, statements: Sequence[ast.Statement], lookup: Lookup,
-                schemas: dict[str, tuple[str, ...]], scans: Sequence[tuple] | None = None
+def build_scope(space: Space, uses: Uses, lookup: Lookup, schemas: dict[str, tuple[str, ...]]
                 ) -> tuple[Any, dict[str, Entry]]:
-    """The encoder scope for ``statements`` and the stored entries it resolved.
+    """The encoder scope for a batch that ``uses`` these names, and the stored entries it resolved.
 
-    It holds the stored vectors the statements refer to, the parametric
-    definitions they apply (and, in turn, what those refer to) and the declared
-    schemas they call. Names the statements define themselves are left out, so
-    the encoder uses the batch's own (new) definitions for them.
+    It holds the stored vectors the batch refers to, the parametric definitions
+    it applies (and, in turn, what those refer to) and the declared schemas it
+    calls. Names the batch defines itself are left out, so the encoder uses the
+    batch's own (new) definitions for them.
     """
     from deltaform import _core
     from deltaform.formula import parse_many
-    defined = {st.target for st in statements if isinstance(st, ast.Definition)}
-    declared = {ast.normalize_name(st.name) for st in statements if isinstance(st, ast.Schema)}
-    plain: set[str] = set()
-    applied: set[str] = set()
-    used_schemas: set[str] = set()
-    for i, st in enumerate(statements):
-        if isinstance(st, ast.Schema):
-            continue
-        p, a, s = _uses(st, scans[i] if scans is not None else None)
-        plain |= p
-        applied |= a
-        used_schemas |= s
+    defined = uses.defined
+    used_schemas = set(uses.schemas)
     resolved: dict[str, Entry] = {}
     vectors: dict[str, np.ndarray] = {}
     templates: dict[str, Entry] = {}
-    todo_plain, todo_applied = plain - defined, applied - defined
+    todo_plain, todo_applied = uses.plain - defined, uses.applied - defined
     while todo_plain or todo_applied:
         found = lookup(sorted(todo_plain | todo_applied))
         next_plain: set[str] = set()
         next_applied: set[str] = set()
+        new_templates = []
         for a, (entry, vec) in found.items():
             resolved[a] = entry
             if a in todo_plain:
                 vectors[a] = vec
             if a in todo_applied and entry.kind == "parametric":
                 templates[a] = entry
-                p, ap, s = _uses(_parse_expr(entry.expr))
-                used_schemas |= s
-                next_plain |= {x for x in p if x not in vectors and x not in defined}
-                next_applied |= {x for x in ap if x not in templates and x not in defined}
+                new_templates.append(definition_text(a, entry.params, entry.expr, None))
+        if new_templates:
+            inner = Uses.of(_digest_text(new_templates))
+            used_schemas |= inner.schemas
+            next_plain = {x for x in inner.plain if x not in vectors and x not in defined}
+            next_applied = {x for x in inner.applied if x not in templates and x not in defined}
         todo_plain, todo_applied = next_plain, next_applied
     scope = _core.EncodeScope()
     if vectors:
         names = list(vectors)
         scope.add_vectors(space._core, names, np.ascontiguousarray(np.stack([vectors[a] for a in names])))
-    lines = [f"schema {name}({', '.join(schemas[name])})" for name in sorted(used_schemas - declared)
+    lines = [f"schema {name}({', '.join(schemas[name])})" for name in sorted(used_schemas - uses.declared)
              if name in schemas]
     lines += [definition_text(a, e.params, e.expr, None) for a, e in templates.items()]
     if lines:
@@ -186,57 +251,21 @@ def build_scope(space: Space, statements: Sequence[ast.Statement], lookup: Looku
 
 
 # ---------------------------------------------------------------- batches
-def _as_items(items: Sequence[Any], source: str | None, first_line: int | None) -> list[Item]:
-    out = []
-    for i, it in enumerate(items):
-        if isinstance(it, Item):
-            out.append(it)
-        else:
-            out.append(Item(it, source, None if first_line is None else first_line + i))
-    return out
-
-
-def _statements(items: list[Item]) -> tuple[list[ast.Statement], list[str]]:
-    """The syntax tree of each item and the line the encoder reads for it."""
-    lines: list[str | None] = []
-    trees: list[ast.Statement | None] = []
-    for i, it in enumerate(items):
-        st = it.statement
-        if isinstance(st, str):
-            if "\n" in st or "\r" in st:
-                raise ValueError(f"item {i}: one statement per item; found a line break (use add_file for files)")
-            lines.append(st)
-            trees.append(None)
-            continue
-        if not isinstance(st, (ast.Definition, ast.Anonymous, ast.Schema)):
-            st = ast.Anonymous(expr=st)   # a bare expression tree
-        try:
-            lines.append(ast.to_text(st))  # canonical text: the encoder reads text
-        except TypeError:
-            raise TypeError(f"item {i}: expected formula text or a deltaform.ast node, "
-                            f"got {type(it.statement).__name__}") from None
-        trees.append(st)
-    text_slots = [i for i, t in enumerate(trees) if t is None]
-    if text_slots:
-        parsed = _parse_lines([lines[i] for i in text_slots], [items[i] for i in text_slots])  # type: ignore[misc]
-        for i, st in zip(text_slots, parsed):
-            trees[i] = st
-    return trees, lines  # type: ignore[return-value]
-
-
 def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, source: str | None = None,
             first_line: int | None = None, replace: bool = False
-            ) -> tuple[list[Record], list[SchemaRecord], list[int]]:
-    """Parse, resolve and encode a batch; returns (records, schemas, slot of each record in ``items``).
+            ) -> tuple[Batch, list[SchemaRecord], list[int]]:
+    """Digest, resolve and encode a batch; returns (rows to store, schemas, slot of each row in ``items``).
 
     Raises :class:`IngestError` listing every statement that cannot be parsed or
     encoded (unknown reference, cycle, wrong number of arguments…); then nothing
-    is stored.
+    is stored. No Python syntax tree is built: the core's digest gives each
+    statement's canonical text and facts.
     """
-    items = _as_items(items, source, first_line)
+    items = items if isinstance(items, list) else list(items)
+    origins = _Origins(items, source, first_line)
     if not items:
-        return [], [], []
-    statements, lines = _statements(items)
+        return Batch(vectors=np.empty((0, space.width), dtype=space.dtype), exprs=[], addresses=[], scenes=[]), [], []
+    document, columns = _digest(_lines(items, origins), origins)
 
     def lookup(addresses: Sequence[str]) -> dict[str, tuple[Entry, np.ndarray]]:
         found = session.current(addresses)
@@ -245,37 +274,47 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
         vecs = session.vectors([e.row for e in found.values()])
         return {a: (e, v) for (a, e), v in zip(found.items(), vecs)}
 
-    scans = [None if isinstance(st, ast.Schema) else scan(st) for st in statements]
-    scope, resolved = build_scope(space, statements, lookup, session.schemas(), scans)
-    vectors = _encode_lines(space, lines, scope, items)
-    return _records(statements, items, vectors, resolved, scans)
+    scope, resolved = build_scope(space, Uses.of(columns), lookup, session.schemas())
+    vectors = _encode(space, document, scope, origins)
+    return _batch(columns, origins, vectors, resolved)
 
 
-def _records(statements: Sequence[ast.Statement], items: Sequence[Item], vectors: np.ndarray,
-             resolved: dict[str, Entry], scans: Sequence[tuple | None]
-             ) -> tuple[list[Record], list[SchemaRecord], list[int]]:
-    records: list[Record] = []
+def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray, resolved: dict[str, Entry]
+           ) -> tuple[Batch, list[SchemaRecord], list[int]]:
+    """The batch's formulas in column form, its schema declarations, and the item slot of each row."""
+    kinds_in = columns["kind"]
     schema_records: list[SchemaRecord] = []
-    slots: list[int] = []
-    for slot, (st, item) in enumerate(zip(statements, items)):
-        if isinstance(st, ast.Schema):
-            schema_records.append(SchemaRecord(name=ast.normalize_name(st.name), roles=tuple(st.roles),
-                                               source=item.source, line=item.line))
-            continue
-        facts = scans[slot][0]  # type: ignore[index]
-        for a in facts.refs:
-            e = resolved.get(a)
-            facts.refs[a] = None if e is None else e.row   # None: defined in this batch (commit fills it in)
-        if isinstance(st, ast.Definition):
-            kind = "parametric" if st.params else ("formula" if st.target.startswith("Δ") else "symbol")
-            rec = Record(vector=vectors[slot], expr=ast.to_text(st.expr), address=st.target, scene=st.scene,
-                         kind=kind, params=tuple(st.params), facts=facts, source=item.source, line=item.line)
-        else:
-            rec = Record(vector=vectors[slot], expr=ast.to_text(st.expr), address=None, scene=st.scene,
-                         facts=facts, source=item.source, line=item.line)
-        records.append(rec)
-        slots.append(slot)
-    return records, schema_records, slots
+    if "schema" in kinds_in:
+        keep = [j for j, k in enumerate(kinds_in) if k != "schema"]
+        for j, k in enumerate(kinds_in):
+            if k == "schema":
+                source, line = origins.of(columns["slot"][j])
+                schema_records.append(SchemaRecord(name=ast.normalize_name(columns["name"][j]),
+                                                   roles=columns["names"][j], source=source, line=line))
+        col = {key: (None if value is None or key == "terms" else [value[j] for j in keep])
+               for key, value in columns.items()}
+        col["terms"] = columns["terms"]
+        vectors = vectors[np.asarray(keep, dtype=np.intp)]
+    else:
+        col = columns
+    slots, kinds_in, names, params = col["slot"], col["kind"], col["name"], col["names"]
+    addresses = [n if k == "definition" else None for k, n in zip(kinds_in, names)]
+    kinds = ["formula" if k != "definition" else "parametric" if p else "formula" if n.startswith("Δ") else "symbol"
+             for k, n, p in zip(kinds_in, names, params)]
+    sources, lines = origins.columns(slots)
+    batch = Batch(vectors=vectors, exprs=col["expr"], addresses=addresses, scenes=col["scene"], kinds=kinds,
+                  params=params, sources=sources, lines=lines, encoded=True, facts_json=col["facts_json"],
+                  facts_terms=col["terms"])
+    if col["terms"] is None:
+        # Some formula refers to others: the store needs its facts, with the row each reference
+        # was encoded with (None: defined in this batch; the commit fills it in).
+        get = resolved.get
+        batch.facts = [Facts(list(atoms), list(roles), list(schemas),
+                             {a: (None if (e := get(a)) is None else e.row) for a in refs} if refs else {},
+                             list(vars_))
+                       for atoms, roles, schemas, refs, vars_ in zip(col["atoms"], col["roles"], col["schemas"],
+                                                                     col["refs"], col["vars"])]
+    return batch, schema_records, slots
 
 
 # ---------------------------------------------------------------- queries
@@ -295,19 +334,21 @@ def memory_lookup(memory: "Memory") -> Lookup:
 
 def encode_query(memory: "Memory", query: str | ast.Node) -> np.ndarray:
     """A query formula's vector, its references resolved against the memory's committed state."""
-    items = [Item(query)]
-    statements, lines = _statements(items)
-    if isinstance(statements[0], ast.Schema):
+    origins = _Origins([query], None, None)
+    document, columns = _digest(_lines([query], origins), origins)
+    if columns["kind"][0] == "schema":
         raise ValueError("a schema declaration is not a query")
-    scope, _ = build_scope(memory.space, statements, memory_lookup(memory), memory.schemas())
-    return _encode_lines(memory.space, lines, scope, items)[0]
+    scope, _ = build_scope(memory.space, Uses.of(columns), memory_lookup(memory), memory.schemas())
+    return _encode(memory.space, document, scope, origins)[0]
 
 
 def scope_for(memory: "Memory", formulas: Sequence[str | ast.Node] | None) -> Any:
     """An encoder scope over the memory: for ``formulas`` only, or (None) for every current formula."""
     if formulas is not None:
-        statements, _ = _statements(_as_items(list(formulas), None, None))
-        return build_scope(memory.space, statements, memory_lookup(memory), memory.schemas())[0]
+        items = list(formulas)
+        origins = _Origins(items, None, None)
+        _, columns = _digest(_lines(items, origins), origins)
+        return build_scope(memory.space, Uses.of(columns), memory_lookup(memory), memory.schemas())[0]
     from deltaform import _core
     from deltaform.formula import parse_many
     scope = _core.EncodeScope()
@@ -387,8 +428,9 @@ def reencode_row(space: Space, e: Entry, vector_of_row: Callable[[int], np.ndarr
     scope = _core.EncodeScope()
     plain_names, plain_vecs, lines = [], [], []
     st_text = definition_text(e.address, e.params, e.expr, None)
-    statement = _parse_lines([st_text], [Item(st_text)])[0]
-    plain, applied, used = _uses(statement)
+    origins = _Origins([st_text], None, None)
+    document, columns = _digest([st_text], origins)
+    plain, applied, used = set(columns["plain"][0]), set(columns["applied"][0]), set(columns["schemas"][0])
     for a, row in e.facts.refs.items():
         if row is None:
             continue
@@ -397,14 +439,15 @@ def reencode_row(space: Space, e: Entry, vector_of_row: Callable[[int], np.ndarr
             plain_vecs.append(vector_of_row(int(row)))
         if a in applied:
             ref = entry_of_row(int(row))
-            lines.append(definition_text(ref.address, ref.params, ref.expr, None))
-            used |= _uses(_parse_expr(ref.expr))[2]
+            template = definition_text(ref.address, ref.params, ref.expr, None)
+            lines.append(template)
+            used |= set(_digest_text([template])["schemas"][0])
     if plain_names:
         scope.add_vectors(space._core, plain_names, np.ascontiguousarray(np.stack(plain_vecs)))
     lines = [f"schema {n}({', '.join(schemas[n])})" for n in sorted(used) if n in schemas] + lines
     if lines:
         scope.add_document(parse_many(lines, filename="<memory>").document)
-    return _encode_lines(space, [st_text], scope, [Item(st_text)])[0]
+    return _encode(space, document, scope, origins)[0]
 
 
 def repair_vectors(path: str, space: Space | None) -> int:

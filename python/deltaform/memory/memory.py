@@ -204,10 +204,8 @@ class Memory:
         """
         items = list(items)
         with self._store.writing(self.lock_timeout) as session:
-            records, schemas, slots = ingest.prepare(session, self.space, items, source=source,
-                                                     first_line=first_line, replace=replace)
-            batch = Batch.from_records(records, self.space.width, self.space.dtype)
-            batch.encoded = True
+            batch, schemas, slots = ingest.prepare(session, self.space, items, source=source,
+                                                   first_line=first_line, replace=replace)
             addresses = session.commit(batch, schemas, replace=replace, label=label, also=also)
         out: list[str | None] = [None] * len(items)
         for slot, address in zip(slots, addresses):

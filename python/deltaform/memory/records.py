@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from deltaform import ast
+from deltaform import _core, ast
 
 __all__ = ["Record", "SchemaRecord", "Batch", "Facts", "facts_of", "scan", "terms_of", "KINDS"]
 
@@ -83,53 +83,14 @@ def facts_of(node: ast.Node) -> Facts:
 
 
 def scan(node: ast.Node) -> tuple[Facts, set[str]]:
-    """(facts, addresses applied with arguments): one pass over the tree with an explicit stack."""
-    atoms: dict[str, None] = {}
-    roles: dict[str, None] = {}
-    schemas: dict[str, None] = {}
-    refs: dict[str, None] = {}
-    vars_: dict[str, None] = {}
-    applied: set[str] = set()
-    norm = ast.normalize_name
-    stack: list = [node.expr if isinstance(node, (ast.Definition, ast.Anonymous)) else node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    Atom, Layer, Bundle, Bind, Flow, Weight, Inverse = (ast.Atom, ast.Layer, ast.Bundle, ast.Bind, ast.Flow,
-                                                        ast.Weight, ast.Inverse)
-    while stack:
-        n = pop()
-        t = type(n)
-        if t is Atom:
-            atoms[norm(n.name)] = None
-        elif t is Bundle:
-            extend(n.terms[::-1])
-        elif t is Bind:
-            extend(n.factors[::-1])
-        elif t is Flow:
-            extend(n.steps[::-1])
-        elif t is Layer:
-            roles[norm(n.role)] = None
-            push(n.filler)
-        elif t is Weight or t is Inverse:
-            push(n.expr)
-        elif t is ast.Ref:
-            refs[n.address] = None
-            if n.args:
-                applied.add(n.address)
-                extend(n.args[::-1])
-        elif t is ast.SchemaCall:
-            schemas[norm(n.schema)] = None
-            extend(n.args[::-1])
-        elif t is ast.Glyph:
-            refs[n.symbol] = None
-        elif t is ast.Var:
-            vars_[n.name] = None
-    atom_list = list(atoms)
-    if isinstance(node, ast.Definition) and node.params:
-        # Parameters appear as atoms in the body; they are placeholders, not concepts.
-        params = {norm(p) for p in node.params}
-        atom_list = [a for a in atom_list if a not in params]
-    return Facts(atoms=atom_list, roles=list(roles), schemas=list(schemas), refs=dict.fromkeys(refs),
-                 vars=list(vars_)), applied
+    """(facts, addresses applied with arguments) of a statement or expression.
+
+    The core reads them (the same rule serves :func:`deltaform._core.formula_digest`
+    for text): atoms, roles and schemas normalised, every list unique in
+    first-seen order, a parametric definition's parameters left out of the atoms.
+    """
+    atoms, roles, schemas, refs, vars_, applied, _ = _core.formula_scan(node)
+    return Facts(atoms=atoms, roles=roles, schemas=schemas, refs=dict.fromkeys(refs), vars=vars_), set(applied)
 
 
 def terms_of(facts: Facts) -> list[str]:
@@ -159,6 +120,12 @@ class Batch:
     sources: list[str | None] | None = None
     lines: list[int | None] | None = None
     encoded: bool = False          # the vectors are the encoder's output for exprs
+    # Made in the core by the digest (deltaform._core.formula_digest): the stored facts JSON of each
+    # row whose facts have no refs and vars (None entry: the store writes it from ``facts``), and, when
+    # no row has refs or vars, the filter terms grouped (term names, count per name, int64 array of
+    # row indices grouped by name, increasing in each group), which then stand for ``facts``.
+    facts_json: list[str | None] | None = None
+    facts_terms: tuple[list[str], list[int], np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.exprs)
@@ -184,13 +151,20 @@ class Batch:
         n = len(self.exprs)
         if self.vectors.ndim != 2 or self.vectors.shape[0] != n:
             raise ValueError(f"a batch of {n} formulas needs vectors of shape ({n}, width), got {self.vectors.shape}")
-        for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines"):
+        for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines", "facts_json"):
             col = getattr(self, name)
             if col is not None and len(col) != n:
                 raise ValueError(f"batch column {name} has {len(col)} entries for {n} formulas")
-        for i, e in enumerate(self.exprs):
-            if not isinstance(e, str) or not e:
-                raise ValueError(f"row {i}: the expression text must be a non-empty str, got {e!r}")
+        if self.facts_terms is not None:
+            names, counts, rows = self.facts_terms
+            if (self.facts_json is None or len(names) != len(counts) or sum(counts) != len(rows)
+                    or (len(rows) and not 0 <= int(np.min(rows)) <= int(np.max(rows)) < n)):
+                raise ValueError("batch facts_terms needs facts_json, a count per term name and row indices "
+                                 f"in [0, {n})")
+        if not set(map(type, self.exprs)) <= {str} or "" in self.exprs:   # the loop only to say where
+            for i, e in enumerate(self.exprs):
+                if not isinstance(e, str) or not e:
+                    raise ValueError(f"row {i}: the expression text must be a non-empty str, got {e!r}")
         if self.kinds is not None:
             for i, k in enumerate(self.kinds):
                 if k not in KINDS:

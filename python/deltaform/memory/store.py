@@ -562,6 +562,22 @@ class WriteSession:
                ) -> tuple[list[str], defaultdict[str, list[int]]]:
         """The facts JSON of each kept row and the filter terms of the batch (term -> rows)."""
         terms: defaultdict[str, list[int]] = defaultdict(list)
+        if batch.facts_terms is not None and batch.facts_json is not None:
+            # Formulas without references or variables, digested in the core: their JSON is made and
+            # their terms grouped (term -> formula indices); only the rows are laid over them here.
+            names, counts, formulas = batch.facts_terms
+            if len(keep) != len(batch):
+                position = np.full(len(batch), -1, dtype=np.int64)
+                position[keep] = np.arange(len(keep))
+                moved = position[formulas]
+                kept = moved >= 0
+                counts = np.bincount(np.repeat(np.arange(len(names)), counts)[kept], minlength=len(names))
+                formulas = moved[kept]
+            blob = (np.asarray(formulas, dtype=np.int64) + first).astype("<i8", copy=False).tobytes()
+            ends = np.cumsum(counts).tolist()
+            terms.update({name: blob[8 * (end - c):8 * end]
+                          for name, c, end in zip(names, np.asarray(counts).tolist(), ends) if c})
+            return [batch.facts_json[i] for i in keep], terms
         if batch.facts is None:
             atoms = batch.atoms or [[] for _ in range(len(batch))]
             kept = atoms if len(keep) == len(atoms) else [atoms[i] for i in keep]
@@ -605,7 +621,8 @@ class WriteSession:
                 row = first + j
                 if any_refs:
                     inherited_of[row] = facts.atoms
-                facts_json.append(_plain_facts_json(facts))
+                made = batch.facts_json[i] if batch.facts_json is not None else None
+                facts_json.append(made if made is not None else _plain_facts_json(facts))
                 for prefix, names in (("a:", facts.atoms), ("s:", facts.schemas), ("r:", facts.roles)):
                     for x in names:
                         terms[prefix + x].append(row)

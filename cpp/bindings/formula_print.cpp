@@ -1,0 +1,83 @@
+// deltaform._core: the canonical printer and the fact scanner for trees built
+// in Python (deltaform.ast.to_text, deltaform.memory.records.scan). The tree
+// is converted into the core's Document and printed / scanned by the same
+// code that serves parsed text, so each rule exists once.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "binding_registry.hpp"
+#include "deltaform/formula/facts.hpp"
+#include "deltaform/formula/printer.hpp"
+#include "formula_from_python.hpp"
+
+namespace py = pybind11;
+namespace fm = deltaform::formula;
+using deltaform::bindings::from_python;
+using deltaform::bindings::str_of;
+
+namespace {
+
+py::str to_text(py::handle node) {
+  fm::Document doc;
+  bool expression_only = false;
+  const std::uint32_t i = from_python(node, doc, &expression_only);
+  const fm::Statement& st = doc.statements[i];
+  std::string out;
+  if (expression_only) fm::print_expr(doc, st.root, out);
+  else fm::print_statement(doc, st, out);
+  return str_of(out);
+}
+
+py::list str_list(const std::vector<std::string>& names) {
+  py::list out(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) out[i] = str_of(names[i]);
+  return out;
+}
+
+// (atoms, roles, schemas, refs, vars, applied, plain)
+py::tuple scan(py::handle node) {
+  fm::Document doc;
+  bool expression_only = false;
+  const std::uint32_t i = from_python(node, doc, &expression_only, false);
+  const fm::Facts f = fm::scan(doc, doc.statements[i]);
+  return py::make_tuple(str_list(f.atoms), str_list(f.roles), str_list(f.schemas), str_list(f.refs),
+                        str_list(f.vars), str_list(f.applied), str_list(f.plain));
+}
+
+py::str definition_text(py::handle target, py::handle params, py::handle expr_text, py::handle scene) {
+  std::deque<std::string> own;
+  using deltaform::bindings::utf8_of;
+  auto utf8 = [&](py::handle o) -> std::string_view {
+    if (!PyUnicode_Check(o.ptr()))
+      throw py::type_error(std::string("definition_text: expected str, got ") + Py_TYPE(o.ptr())->tp_name);
+    return utf8_of(o.ptr(), own);
+  };
+  std::vector<std::string_view> names;
+  for (py::handle p : params) names.push_back(utf8(p));
+  std::string_view scene_text;
+  if (!scene.is_none()) scene_text = utf8(scene);
+  std::string out;
+  fm::print_definition(utf8(target), names.data(), names.size(), utf8(expr_text),
+                       scene.is_none() ? nullptr : &scene_text, out);
+  return str_of(out);
+}
+
+}  // namespace
+
+DF_BINDING(52, formula_print) {
+  m.def("formula_to_text", &to_text, py::arg("node"),
+        "The canonical text of a deltaform.ast node (statement or expression), printed by the core.");
+  m.def("formula_scan", &scan, py::arg("node"),
+        "The facts of a deltaform.ast node: (atoms, roles, schemas, refs, vars, applied, plain), "
+        "each a list of unique names in first-seen order.");
+  m.def("formula_definition_text", &definition_text, py::arg("target"), py::arg("params"),
+        py::arg("expr_text"), py::arg("scene"),
+        "A definition's canonical text from its parts, the expression already printed.");
+  m.def("formula_float_repr", &fm::float_repr, py::arg("x"),
+        "Python's repr(float(x)), computed by the core (the printer's rule for weights).");
+  m.def("formula_format_weight", &fm::format_weight, py::arg("w"),
+        "A weight as the printer writes it: repr(float) without a trailing '.0'.");
+}
