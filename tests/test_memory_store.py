@@ -323,3 +323,14 @@ def test_a_layout_1_memory_is_read_and_upgraded_by_its_first_write(tmp_path):
     assert mem._store.catalog.meta()["format_version"] == 2
     assert sorted(h.row for h in mem.recall(q, k=20, atoms="i3")) == [3, 13]
     mem.close()
+
+
+@pytest.mark.parametrize("n,per_statement", [(0, 4), (3, 4), (8, 4), (11, 4), (11, 10_000)])
+def test_insert_many_stores_every_row_in_order(n, per_statement):
+    import sqlite3
+    from deltaform.memory.catalog import insert_many
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.execute("CREATE TABLE t(i INTEGER PRIMARY KEY, s TEXT, b BLOB)")
+    rows = [(i, f"вода {i}", bytes([i % 256]) * 3) for i in range(n)]
+    insert_many(con, "INSERT INTO t(i, s, b) VALUES (?, ?, ?)", rows, per_statement=per_statement)
+    assert con.execute("SELECT i, s, b FROM t ORDER BY i").fetchall() == rows

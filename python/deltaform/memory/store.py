@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog
+from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog, insert_many
 from deltaform.memory.entries import Entry, definition_text, entry_from_row
 from deltaform.memory.errors import (
     AddressExistsError,
@@ -498,7 +498,7 @@ class WriteSession:
             # per row (binding is most of executemany's cost).
             insert_sql, formula_rows = _insert_columns([
                 range(first, first + n), addresses, _Same(1), _Same(1), _column(kinds),
-                _Same(None) if batch.params is None else [_JSON.encode(list(p)) if p else None for p in params],
+                _Same(None) if batch.params is None else _column([_JSON.encode(list(p)) if p else None for p in params]),
                 batch.exprs, _column(batch.scenes), facts_json, _column(sources), _column(lines), _Same(now),
                 _Same(batch_id), _Same(int(batch.encoded))])
             keep_loop: list[int] = []
@@ -519,7 +519,7 @@ class WriteSession:
             if a in rows_of:
                 n_replaced += con.execute("UPDATE formulas SET current=0 WHERE address=? AND current=1",
                                           (a,)).rowcount
-        con.executemany(insert_sql, formula_rows)
+        insert_many(con, insert_sql, formula_rows)
         if batch.sources is not None:   # the source of each row is a term too ('f:path')
             srcs = [batch.sources[i] for i in keep]
             if len(set(srcs)) == 1:
