@@ -165,6 +165,15 @@ def test_subclasses_print_and_non_nodes_fail() -> None:
         to_text(deep)
 
 
+def test_a_field_that_is_not_a_str_prints_as_str_does() -> None:
+    # str() of such a field prints a node again while the outer node is being printed.
+    from deltaform.ast import Layer
+    role = Bind((Atom("x"), Atom("y")))
+    tree = Bundle((Layer(role, Bind((Atom("a"), Atom("b")))), Atom("c")), (1, -1))
+    assert to_text(tree) == ref.to_text(tree) == "x * y: (a * b) - c"
+    assert to_text(Atom(42)) == "42"
+
+
 def test_lone_surrogates_survive_printing() -> None:
     assert to_text(Atom("a\udc80b", quoted=True)) == '"a\udc80b"'
 

@@ -113,7 +113,15 @@ class Reader {
       if (!s) throw py::error_already_set();
       o = s.ptr();
     }
-    return doc_.intern(utf8_of(o, own_));
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(o, &size);
+    if (data) return doc_.intern(std::string_view(data, std::size_t(size)));
+    PyErr_Clear();   // lone surrogates: kept as surrogatepass bytes, so printed text decodes back the same
+    PyObject* raw = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+    if (!raw) throw py::error_already_set();
+    const fm::Str out = doc_.intern(std::string_view(PyBytes_AS_STRING(raw), std::size_t(PyBytes_GET_SIZE(raw))));
+    Py_DECREF(raw);
+    return out;
   }
 
   void names(PyObject* seq, fm::Statement& st) {
@@ -213,7 +221,6 @@ class Reader {
   Document& doc_;
   const Classes& c_;
   bool check_weights_ = true;
-  std::deque<std::string> own_;   // UTF-8 made from strs with lone surrogates
 
  public:
   void check_weights(bool on) { check_weights_ = on; }

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,15 +21,39 @@ using deltaform::bindings::str_of;
 
 namespace {
 
-py::str to_text(py::handle node) {
-  fm::Document doc;
+py::str print_node(py::handle node, fm::Document& doc, std::string& out) {
   bool expression_only = false;
   const std::uint32_t i = from_python(node, doc, &expression_only);
   const fm::Statement& st = doc.statements[i];
-  std::string out;
   if (expression_only) fm::print_expr(doc, st.root, out);
   else fm::print_statement(doc, st, out);
   return str_of(out);
+}
+
+py::str to_text(py::handle node) {
+  // One arena per thread, cleared after each use: printing a small node allocates
+  // nothing here (str(node) of a single atom is common). Converting a node can run
+  // Python code (str() of a field that is not a str) that prints again: that inner
+  // call gets an arena of its own.
+  thread_local fm::Document shared_doc;
+  thread_local std::string shared_out;
+  thread_local bool busy = false;
+  if (busy) {
+    fm::Document doc;
+    std::string out;
+    return print_node(node, doc, out);
+  }
+  struct Reset {
+    ~Reset() {
+      busy = false;
+      if (shared_doc.pool.capacity() > (1u << 16) || shared_doc.nodes.capacity() > (1u << 12)) shared_doc = fm::Document();
+      else shared_doc.clear();
+      if (shared_out.capacity() > (1u << 16)) std::string().swap(shared_out);
+      else shared_out.clear();
+    }
+  } reset;
+  busy = true;
+  return print_node(node, shared_doc, shared_out);
 }
 
 py::list str_list(const std::vector<std::string>& names) {
@@ -65,11 +90,37 @@ py::str definition_text(py::handle target, py::handle params, py::handle expr_te
   return str_of(out);
 }
 
+// formula_to_text as a plain CPython function of one argument: it runs for every
+// str(node), often on a single atom, where pybind11's call machinery would cost
+// as much as the printing.
+PyObject* to_text_raw(PyObject*, PyObject* node) {
+  try {
+    return to_text(node).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::length_error& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+PyMethodDef to_text_def = {
+    "formula_to_text", to_text_raw, METH_O,
+    "formula_to_text(node) -> str\n\nThe canonical text of a deltaform.ast node (statement or expression), "
+    "printed by the core."};
+
 }  // namespace
 
 DF_BINDING(52, formula_print) {
-  m.def("formula_to_text", &to_text, py::arg("node"),
-        "The canonical text of a deltaform.ast node (statement or expression), printed by the core.");
+  PyObject* fn = PyCFunction_NewEx(&to_text_def, nullptr, m.attr("__name__").ptr());
+  if (!fn) throw py::error_already_set();
+  m.add_object("formula_to_text", py::reinterpret_steal<py::object>(fn));
   m.def("formula_scan", &scan, py::arg("node"),
         "The facts of a deltaform.ast node: (atoms, roles, schemas, refs, vars, applied, plain), "
         "each a list of unique names in first-seen order.");
