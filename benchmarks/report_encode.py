@@ -37,19 +37,27 @@ read per row (role vectors stay in cache).
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
-from importlib.resources import files
 
-import numpy as np
+# Idle OpenMP threads (torch's) spin for a while after each parallel region, and so do
+# OpenBLAS's, which no contender here uses (the numpy reference is element-wise, einsum
+# included); on two cores that steals the CPU from whichever contender runs next in the
+# interleaved rounds. Passive waiting and one BLAS thread put them to sleep instead.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import deltaform as df
-from deltaform import _core
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from importlib.resources import files  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import deltaform as df  # noqa: E402
+from deltaform import _core  # noqa: E402
 
 ROLES = ["образ", "эмоция", "действие", "объект", "поле", "место", "время", "звук"]
 LAYERS = 5
