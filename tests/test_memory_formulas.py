@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -125,3 +127,25 @@ def test_add_file_reports_bad_lines_and_keeps_good(mem, tmp_path):
     with pytest.raises(IngestError):
         mem2.add_file(path, strict=True)
     assert mem2.rows == 0
+
+
+def test_a_large_batch_encoded_on_a_thread_stores_all_or_nothing(mem):
+    # Batches of BEHIND_ROWS items or more are encoded on a thread while the commit inserts rows.
+    from deltaform.memory.background import BEHIND_ROWS
+    n = BEHIND_ROWS + 500
+    lines = [f"слово{i} + эмоция: боль{i % 7}" for i in range(n)]
+    bad = list(lines)
+    bad[777] = "Δ404 + жар"              # parses; fails only in the encoder, on the thread
+    with pytest.raises(IngestError, match=r"<string>:778:1: error: unknown reference Δ404"):
+        mem.add_many(bad)
+    assert mem.rows == 0
+    assert os.path.getsize(os.path.join(mem.path, "vectors.f32")) == 0
+    # A good batch with schema declarations among its lines: their rows are left out of the vectors.
+    good = lines[:600] + ["schema сцена(объект, напряжение)"] + lines[600:] + ["Δ9000 = сцена(a, b)"]
+    addresses = mem.add_many(good)
+    assert addresses[600] is None and addresses[-1] == "Δ9000"
+    want = mem.space.encode_many(lines, registry=None)
+    X = mem.vectors()
+    assert np.array_equal(X[:n], want)
+    assert np.array_equal(X[n], mem.encode("сцена(a, b)"))
+    assert mem.get("Δ1").expr == lines[0] and mem.rows == n + 1

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from deltaform import ast
+from deltaform.memory.background import BEHIND_ROWS, Background
 from deltaform.memory.entries import Entry, definition_text
 from deltaform.memory.errors import CorruptMemoryError, UnknownAddressError
 from deltaform.memory.records import Batch, Facts, SchemaRecord
@@ -275,13 +276,27 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
         return {a: (e, v) for (a, e), v in zip(found.items(), vecs)}
 
     scope, resolved = build_scope(space, Uses.of(columns), lookup, session.schemas())
-    vectors = _encode(space, document, scope, origins)
-    return _batch(columns, origins, vectors, resolved)
+    kinds_in = columns["kind"]
+    formula_rows = (np.asarray([j for j, k in enumerate(kinds_in) if k != "schema"], dtype=np.intp)
+                    if "schema" in kinds_in else None)
+
+    def encode() -> np.ndarray:
+        vectors = _encode(space, document, scope, origins)
+        return vectors if formula_rows is None else vectors[formula_rows]
+
+    # A large batch is encoded on a thread (in the core, without the GIL) while the commit inserts
+    # its catalogue rows; the commit waits for it, and raises its errors, before anything is
+    # stored. (Its own checks, such as a redefinition, may then be the error reported first.)
+    later = Background(encode, behind=len(items) >= BEHIND_ROWS, name="deltaform-encode")
+    if len(items) < BEHIND_ROWS:
+        return _batch(columns, origins, later.result(), None, resolved)
+    return _batch(columns, origins, None, later, resolved)
 
 
-def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray, resolved: dict[str, Entry]
-           ) -> tuple[Batch, list[SchemaRecord], list[int]]:
-    """The batch's formulas in column form, its schema declarations, and the item slot of each row."""
+def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray | None, later: Background | None,
+           resolved: dict[str, Entry]) -> tuple[Batch, list[SchemaRecord], list[int]]:
+    """The batch's formulas in column form, its schema declarations, and the item slot of each row
+    (``vectors`` already without the schema declarations' rows, or ``later`` to give them)."""
     kinds_in = columns["kind"]
     schema_records: list[SchemaRecord] = []
     if "schema" in kinds_in:
@@ -294,7 +309,6 @@ def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray, reso
         col = {key: (None if value is None or key == "terms" else [value[j] for j in keep])
                for key, value in columns.items()}
         col["terms"] = columns["terms"]
-        vectors = vectors[np.asarray(keep, dtype=np.intp)]
     else:
         col = columns
     slots, kinds_in, names, params = col["slot"], col["kind"], col["name"], col["names"]
@@ -302,7 +316,7 @@ def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray, reso
     kinds = ["formula" if k != "definition" else "parametric" if p else "formula" if n.startswith("Δ") else "symbol"
              for k, n, p in zip(kinds_in, names, params)]
     sources, lines = origins.columns(slots)
-    batch = Batch(vectors=vectors, exprs=col["expr"], addresses=addresses, scenes=col["scene"], kinds=kinds,
+    batch = Batch(vectors=vectors, vectors_later=later, exprs=col["expr"], addresses=addresses, scenes=col["scene"], kinds=kinds,
                   params=params, sources=sources, lines=lines, encoded=True, facts_json=col["facts_json"],
                   facts_terms=col["terms"])
     if col["terms"] is None:

@@ -109,7 +109,7 @@ class Batch:
     mean "formula" kind, no parameters, no source/line. ``facts`` (full facts) or
     ``atoms`` (atoms only, the fast path) feed the filters.
     """
-    vectors: np.ndarray
+    vectors: np.ndarray | None
     exprs: list[str]
     addresses: list[str | None]
     scenes: list[str | None]
@@ -126,6 +126,9 @@ class Batch:
     # row indices grouped by name, increasing in each group), which then stand for ``facts``.
     facts_json: list[str | None] | None = None
     facts_terms: tuple[list[str], list[int], np.ndarray] | None = None
+    # The encoder's output still being made on a thread (vectors is then None): the commit inserts
+    # the catalogue rows meanwhile and waits for it before writing the vectors and committing.
+    vectors_later: Background | None = None
 
     def __len__(self) -> int:
         return len(self.exprs)
@@ -149,7 +152,11 @@ class Batch:
 
     def check(self) -> None:
         n = len(self.exprs)
-        if self.vectors.ndim != 2 or self.vectors.shape[0] != n:
+        if self.vectors_later is not None:
+            if self.vectors is not None or not self.encoded:
+                raise ValueError("a batch with vectors_later holds the encoder's output still to come: "
+                                 "vectors must be None and encoded True")
+        elif self.vectors.ndim != 2 or self.vectors.shape[0] != n:
             raise ValueError(f"a batch of {n} formulas needs vectors of shape ({n}, width), got {self.vectors.shape}")
         for name in ("addresses", "scenes", "kinds", "params", "facts", "atoms", "sources", "lines", "facts_json"):
             col = getattr(self, name)

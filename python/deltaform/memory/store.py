@@ -46,7 +46,8 @@ from deltaform.memory.errors import (
 from deltaform.memory.generation import RECHECK_SECONDS, Generation
 from deltaform.memory.locks import FileLock
 from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
-from deltaform.memory.vectorfile import PendingWrite, VectorFile
+from deltaform.memory.background import Background
+from deltaform.memory.vectorfile import VectorFile
 from deltaform.space import CODEBOOK_VERSION, Space
 
 __all__ = ["Store", "WriteSession", "CATALOG", "FORMAT_NAME"]
@@ -356,7 +357,8 @@ class WriteSession:
         self.committed = False
         meta = {k: json.loads(v) for k, v in con.execute(
             "SELECT key, value FROM meta WHERE key IN ('vector_count', 'next_number', 'replaced')")}
-        self.pending: PendingWrite | None = None   # the vector rows of the batch being committed
+        self.pending: Background | None = None   # the vector rows of the batch being committed
+        self.later: Background | None = None     # its vectors, when the encoder still makes them
         self.count = int(meta["vector_count"])
         self.next_number = int(meta.get("next_number", 1))
         self.replaced = int(meta.get("replaced", 0))
@@ -369,9 +371,18 @@ class WriteSession:
             store.vectors.truncate(self.count)  # a batch that died before committing
 
     def wait_for_vectors(self, raise_error: bool = True) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.wait(raise_error)
+        """Waits for the batch's encoding (its errors raise here, before anything commits) and for
+        the write of its vectors."""
+        errors = []
+        for task in (self.later, self.pending):   # both are waited for, whatever the first raises
+            if task is not None:
+                try:
+                    task.result()
+                except BaseException as e:
+                    errors.append(e)
+        self.later = self.pending = None
+        if errors and raise_error:
+            raise errors[0]   # the encoder's, when the write failed for want of its vectors
 
     # ---------------------------------------------------------- lookups for the encoder
     def current(self, addresses: Sequence[str]) -> dict[str, Entry]:
@@ -445,10 +456,11 @@ class WriteSession:
         """
         if self.committed:
             raise RuntimeError("this write session has already committed")
+        self.later = batch.vectors_later   # waited for before COMMIT, or when anything below raises
         batch.check()
         n = len(batch)
         addresses = self._assign(batch.addresses, replace)
-        vectors = self._prepare_vectors(batch.vectors, batch.encoded)
+        vectors = None if batch.vectors_later is not None else self._prepare_vectors(batch.vectors, batch.encoded)
         now = time.time()
         kinds = batch.kinds or ["formula"] * n
         params = batch.params or [()] * n
@@ -481,7 +493,12 @@ class WriteSession:
         if keep:
             # Written and fsynced on a thread while the catalogue rows are built and inserted (both
             # wait on the disk or on SQLite without the GIL); waited for before the count commits.
-            self.pending = self.store.vectors.write_rows_behind(first, vectors if len(keep) == n else vectors[keep])
+            if vectors is not None:
+                self.pending = self.store.vectors.write_rows_behind(first, vectors if len(keep) == n else vectors[keep])
+            else:
+                later, index = batch.vectors_later, None if len(keep) == n else np.asarray(keep, dtype=np.intp)
+                self.pending = self.store.vectors.write_rows_behind(
+                    first, lambda: later.result() if index is None else later.result()[index])
 
         rows_of = {addresses[i]: first + j for j, i in enumerate(keep)}
         last_of = rows_of   # the last row of an address wins

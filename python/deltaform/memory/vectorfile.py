@@ -11,41 +11,13 @@ from __future__ import annotations
 import mmap
 import os
 import threading
+from typing import Callable
 
 import numpy as np
 
-__all__ = ["VectorFile", "PendingWrite"]
+from deltaform.memory.background import BEHIND_ROWS, Background
 
-BEHIND_ROWS = 1024   # batches at least this large are written on a thread
-
-
-class PendingWrite:
-    """A write of rows, done on a thread or at once; ``wait`` returns when it is on disk."""
-
-    def __init__(self, write, first_row: int, rows: np.ndarray, behind: bool) -> None:
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if behind:
-            self._thread = threading.Thread(target=self._run, args=(write, first_row, rows),
-                                            name="deltaform-vector-write", daemon=True)
-            self._thread.start()
-        else:
-            write(first_row, rows)
-
-    def _run(self, write, first_row: int, rows: np.ndarray) -> None:
-        try:
-            write(first_row, rows)
-        except BaseException as e:   # handed to wait()
-            self._error = e
-
-    def wait(self, raise_error: bool = True) -> None:
-        """Blocks until the rows are written and fsynced; raises the write's error if it failed."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._error is not None and raise_error:
-            error, self._error = self._error, None
-            raise error
+__all__ = ["VectorFile"]
 
 
 class VectorFile:
@@ -107,12 +79,16 @@ class VectorFile:
         finally:
             os.close(fd)
 
-    def write_rows_behind(self, first_row: int, rows: np.ndarray) -> "PendingWrite":
+    def write_rows_behind(self, first_row: int, rows: "np.ndarray | Callable[[], np.ndarray]") -> Background:
         """:meth:`write_rows` on a thread; ``wait()`` on the result before counting the rows.
 
-        Small batches are written at once (a thread costs more than it saves there).
+        ``rows`` may be a call that gives them (it may wait for the encoder): the write then
+        always runs on a thread. Small batches given as rows are written at once.
         """
-        return PendingWrite(self.write_rows, first_row, rows, behind=len(rows) >= BEHIND_ROWS)
+        if callable(rows):
+            return Background(lambda: self.write_rows(first_row, rows()), behind=True, name="deltaform-vector-write")
+        return Background(lambda: self.write_rows(first_row, rows), behind=len(rows) >= BEHIND_ROWS,
+                          name="deltaform-vector-write")
 
     # ------------------------------------------------------------ reading
     def matrix(self, rows: int) -> np.ndarray:
