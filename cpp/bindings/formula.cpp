@@ -75,10 +75,7 @@ py::tuple parse_text(const py::bytes& data, const std::string& filename, bool st
       statements[i] = py::make_tuple(st.line, deltaform::bindings::to_python_statement(*doc, st, cls));
     }
   }
-  py::list errors(doc->errors.size());
-  for (std::size_t i = 0; i < doc->errors.size(); ++i)
-    errors[i] = deltaform::bindings::to_python_error(doc->errors[i]);
-  return py::make_tuple(doc, statements, errors);
+  return py::make_tuple(doc, statements, deltaform::bindings::to_python_errors(doc->errors));
 }
 
 }  // namespace

@@ -127,4 +127,10 @@ py::tuple to_python_error(const formula::Error& e) {
   return py::make_tuple(e.file, e.line, e.column, e.message, e.source_line, e.format());
 }
 
+py::list to_python_errors(const std::vector<formula::Error>& errors) {
+  py::list out(errors.size());
+  for (std::size_t i = 0; i < errors.size(); ++i) out[i] = to_python_error(errors[i]);
+  return out;
+}
+
 }  // namespace deltaform::bindings

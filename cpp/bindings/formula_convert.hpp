@@ -61,5 +61,7 @@ py::object to_python_statement(const formula::Document& doc, const formula::Stat
                                const AstClasses& cls);
 // (file, line, column, message, source_line, formatted)
 py::tuple to_python_error(const formula::Error& e);
+// A list of those, in order.
+py::list to_python_errors(const std::vector<formula::Error>& errors);
 
 }  // namespace deltaform::bindings

@@ -301,10 +301,7 @@ py::tuple digest(const py::iterable& lines, const std::string& filename, int thr
   columns["plain"] = plain;
   columns["facts_json"] = facts_json;
   columns["terms"] = plain_terms(*doc, rows);
-  py::list errors(doc->errors.size());
-  for (std::size_t i = 0; i < doc->errors.size(); ++i)
-    errors[i] = deltaform::bindings::to_python_error(doc->errors[i]);
-  return py::make_tuple(doc, columns, errors);
+  return py::make_tuple(doc, columns, deltaform::bindings::to_python_errors(doc->errors));
 }
 
 }  // namespace
