@@ -420,18 +420,21 @@ def main(argv: list[str] | None = None) -> None:
             f"{100 * r['bw_text']:.0f}% / {100 * r['bw_records']:.0f}%",
         ]
         print("| " + " | ".join(cells) + " |")
-    print("\nInto a reused buffer (out=), deltaform and numpy alike:\n")
+    print("\nInto a reused buffer (out=), deltaform and numpy alike (torchhd's hash_table has no out=; its "
+          "time is the one above):\n")
     head = ("| space | rows | deltaform text (rows/s) | deltaform ids | numpy vector-only (best of 1/2 threads) "
-            "| text ÷ numpy | ids ÷ numpy | bandwidth used text / ids |")
+            "| text ÷ numpy | ids ÷ numpy | text ÷ torchhd | ids ÷ torchhd | bandwidth used text / ids |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in results:
         n = r["rows"]
+        tt = r.get("torchhd")  # torchhd has no out= for hash_table: it allocates as it does above
         cells = [
             r["space"], f"{n:,}", fmt_rate(n, r["text_out"]), fmt_rate(n, r["records_out"]),
             f"{fmt_rate(n, r['numpy_out'])} [1t {n / r['numpy_1t_out'][0] / 1e3:,.0f}k, "
             f"2t {n / r['numpy_2t_out'][0] / 1e3:,.0f}k]",
             f"{r['numpy_out'][0] / r['text_out'][0]:.1f}×", f"{r['numpy_out'][0] / r['records_out'][0]:.1f}×",
+            f"{tt[0] / r['text_out'][0]:.1f}×" if tt else "–", f"{tt[0] / r['records_out'][0]:.1f}×" if tt else "–",
             f"{100 * r['bw_text_out']:.0f}% / {100 * r['bw_records_out']:.0f}%",
         ]
         print("| " + " | ".join(cells) + " |")
