@@ -71,23 +71,14 @@ class Printer {
       case NodeKind::Bind:
         // The parser flattens a * b * c into one Bind, so a nested Bind in any
         // position came from parentheses and keeps them.
-        for (std::uint32_t k = 0; k < n.count; ++k) {
-          if (k) out_ += " * ";
-          kid(n, k, kPrefix, depth);
-        }
+        kids(n, kPrefix, depth, [](std::uint32_t) { return " * "; });
         break;
       case NodeKind::Bundle:
         // A nested Bundle first came from parentheses too.
-        for (std::uint32_t k = 0; k < n.count; ++k) {
-          if (k) out_ += doc_.kid(n, k).sign > 0 ? " + " : " - ";
-          kid(n, k, kBind, depth);
-        }
+        kids(n, kBind, depth, [&](std::uint32_t k) { return doc_.kid(n, k).sign > 0 ? " + " : " - "; });
         break;
       case NodeKind::Flow:
-        for (std::uint32_t k = 0; k < n.count; ++k) {
-          if (k) out_ += " → ";
-          kid(n, k, kBundle, depth);
-        }
+        kids(n, kBundle, depth, [](std::uint32_t) { return " → "; });
         break;
     }
   }
@@ -101,6 +92,15 @@ class Printer {
       out_ += ')';
     } else {
       expr(c, depth + 1);
+    }
+  }
+
+  // Every child of n at `at_least`, with separator(k) before child k > 0.
+  template <class Separator>
+  void kids(const Node& n, int at_least, int depth, Separator separator) {
+    for (std::uint32_t k = 0; k < n.count; ++k) {
+      if (k) out_ += separator(k);
+      kid(n, k, at_least, depth);
     }
   }
 
