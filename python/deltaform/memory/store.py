@@ -9,8 +9,8 @@ A memory is a directory::
     index.json + index.<n>.hnsw   the hnswlib cache (see index.py)
 
 A batch is crash-safe by ordering: the vectors are written past the committed
-count and fsync'ed, then ONE SQLite transaction inserts the rows and raises
-``meta.vector_count``. A crash before the commit leaves only bytes past the
+count and fsync'ed before ONE SQLite transaction, which inserts the rows and
+raises ``meta.vector_count``, commits (the two run side by side until then). A crash before the commit leaves only bytes past the
 committed count, which the next writer (or an open that can take the writer lock)
 cuts off; a crash after it loses nothing.
 """
@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from deltaform.memory.background import Background
 from deltaform.memory.catalog import FORMAT_VERSION, FORMULA_COLUMNS, Catalog, insert_many
 from deltaform.memory.entries import Entry, definition_text, entry_from_row
 from deltaform.memory.errors import (
@@ -46,7 +47,6 @@ from deltaform.memory.errors import (
 from deltaform.memory.generation import RECHECK_SECONDS, Generation
 from deltaform.memory.locks import FileLock
 from deltaform.memory.records import Batch, Facts, SchemaRecord, terms_of
-from deltaform.memory.background import Background
 from deltaform.memory.vectorfile import VectorFile
 from deltaform.space import CODEBOOK_VERSION, Space
 
