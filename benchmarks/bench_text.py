@@ -65,20 +65,8 @@ def main() -> None:
     print(f"render: {n_phr / dt:.0f} phrasings/s ({len(formulas)} formulas, n=5)")
 
     for lang in ("ru", "en"):
-        hits = total = 0
-        jac, errors, checked = [], 0, 0
-        for e, ph in rendered:
-            if e["lang"] != lang:
-                continue
-            atoms = Q.atoms_of(e["formula"])
-            jac.append(Q.mean_pairwise_jaccard(ph))
-            for text in ph:
-                found = [c.name for c in concepts(text, lang)]
-                hits += sum(any(Q.matches(a, f, lang) for f in found) for a in atoms)
-                total += len(atoms)
-                if lang == "ru":
-                    checked += 1
-                    errors += bool(Q.agreement_errors(text))
+        jac = [Q.mean_pairwise_jaccard(ph) for e, ph in rendered if e["lang"] == lang]
+        hits, total, errors, checked = round_trip(Q, rendered, lang)
         line = (f"round trip {lang}: atom recall {hits / total:.3f}; variation: mean pairwise Jaccard "
                 f"{sum(jac) / len(jac):.3f} (max {max(jac):.3f})")
         if lang == "ru":
@@ -97,6 +85,25 @@ def main() -> None:
         dt = time.perf_counter() - t
         print(f"split {lang}: top-split accuracy {good / len(rows):.3f} on {len(rows)} words, "
               f"{len(rows) / dt:.0f} words/s")
+
+
+def round_trip(Q, rendered, lang: str) -> tuple[int, int, int, int]:
+    """(atoms found again, atoms sought, phrasings with an agreement error (Russian only), phrasings)
+    over the phrasings of ``lang``'s formulas, each read back with extract's concept finder."""
+    from deltaform.text.scene import concepts
+    hits = total = errors = n = 0
+    for e, ph in rendered:
+        if e["lang"] != lang:
+            continue
+        atoms = Q.atoms_of(e["formula"])
+        for text in ph:
+            found = [c.name for c in concepts(text, lang)]
+            hits += sum(any(Q.matches(a, f, lang) for f in found) for a in atoms)
+            total += len(atoms)
+            n += 1
+            if lang == "ru":
+                errors += bool(Q.agreement_errors(text))
+    return hits, total, errors, n
 
 
 def flow_figures(Q, rendered, label: str) -> None:
@@ -126,7 +133,6 @@ def flow_figures(Q, rendered, label: str) -> None:
 
 def neighbour_figures(Q, formulas, rendered) -> None:
     from deltaform.text import render
-    from deltaform.text.scene import concepts
     from deltaform.text.neighbours import default
     for lang in ("ru", "en"):
         t = time.perf_counter()
@@ -138,21 +144,11 @@ def neighbour_figures(Q, formulas, rendered) -> None:
     dt = time.perf_counter() - t
     print(f"render with neighbours: {sum(len(p) for _, p in near) / dt:.0f} phrasings/s")
     for lang in ("ru", "en"):
-        j0, j1, changed, n, hits, total, errors = [], [], 0, 0, 0, 0, 0
-        for (e, ph), (_, ph0) in zip(near, rendered):
-            if e["lang"] != lang:
-                continue
-            j0.append(Q.mean_pairwise_jaccard(ph0))
-            j1.append(Q.mean_pairwise_jaccard(ph))
-            atoms = Q.atoms_of(e["formula"])
-            for text in ph:
-                n += 1
-                changed += text not in ph0
-                found = [c.name for c in concepts(text, lang)]
-                hits += sum(any(Q.matches(a, f, lang) for f in found) for a in atoms)
-                total += len(atoms)
-                if lang == "ru":
-                    errors += bool(Q.agreement_errors(text))
+        pairs = [(ph, ph0) for (e, ph), (_, ph0) in zip(near, rendered) if e["lang"] == lang]
+        j0 = [Q.mean_pairwise_jaccard(ph0) for _, ph0 in pairs]
+        j1 = [Q.mean_pairwise_jaccard(ph) for ph, _ in pairs]
+        changed = sum(text not in ph0 for ph, ph0 in pairs for text in ph)
+        hits, total, errors, n = round_trip(Q, near, lang)
         line = (f"neighbours {lang}: {changed}/{n} phrasings differ from the plain ones; mean pairwise Jaccard "
                 f"{sum(j0) / len(j0):.3f} → {sum(j1) / len(j1):.3f}; round-trip atom recall {hits / total:.3f}")
         if lang == "ru":

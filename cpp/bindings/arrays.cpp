@@ -113,19 +113,11 @@ py::array output_vectors(const SpaceParams& p, std::size_t rows, const py::objec
                          std::initializer_list<py::array> inputs) {
   if (out.is_none()) return new_vectors(p, rows, false);
   const std::string where = std::string(what) + ": out";
-  if (!py::isinstance<py::array>(out))
-    throw py::type_error(where + " must be a numpy array of " + storage_dtype_name(p) + ", got " +
-                         std::string(py::str(py::repr(py::type::of(out)))));
-  py::array a = py::reinterpret_borrow<py::array>(out);
-  const std::size_t cols = storage_columns(p);
-  if (!a.dtype().is(storage_dtype(p)))
-    throw py::type_error(where + " must have dtype " + storage_dtype_name(p) + " for a " + algebra_name(p.algebra) +
-                         " space, got " + std::string(py::str(a.dtype())));
-  if (a.ndim() != 2 || std::size_t(a.shape(0)) != rows || std::size_t(a.shape(1)) != cols)
-    throw py::value_error(where + " must have shape (" + std::to_string(rows) + ", " + std::to_string(cols) +
-                          "), got " + shape_text(a));
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(where + " must be C-contiguous (a transposed or sliced view is not)");
+  // The checks of an input batch (array, dtype, width, layout), then what an output needs besides.
+  py::array a = vector_batch(p, out, where.c_str(), false, false).array;
+  if (a.ndim() != 2 || std::size_t(a.shape(0)) != rows)
+    throw py::value_error(where + " must have shape (" + std::to_string(rows) + ", " +
+                          std::to_string(storage_columns(p)) + "), got " + shape_text(a));
   if (!a.writeable()) throw py::value_error(where + " is read-only");
   const auto* lo = static_cast<const char*>(a.data());
   const auto* hi = lo + rows * p.bytes();

@@ -18,6 +18,7 @@
 #include "deltaform/formula/parser.hpp"
 #include "deltaform/parallel.hpp"
 #include "formula_convert.hpp"
+#include "item_texts.hpp"
 
 namespace deltaform::bindings {
 namespace {
@@ -100,52 +101,16 @@ ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::s
   return batch;
 }
 
-// The UTF-8 text of each item, without copying: a view of the UTF-8 that
-// Python keeps in each str. `keep` holds the items alive (the caller's list
-// may change while the GIL is released); `own` holds text that had to be made
-// (a str with lone surrogates).
-std::vector<std::string_view> utf8_lines(const py::list& items, py::tuple& keep, std::deque<std::string>& own) {
-  keep = py::reinterpret_steal<py::tuple>(PySequence_Tuple(items.ptr()));
-  if (!keep) throw py::error_already_set();
-  std::vector<std::string_view> out;
-  out.reserve(keep.size());
-  for (std::size_t i = 0; i < keep.size(); ++i) {
-    PyObject* o = PyTuple_GET_ITEM(keep.ptr(), Py_ssize_t(i));
-    if (!PyUnicode_Check(o))
-      throw py::type_error("item " + std::to_string(i) + ": expected str, got " + std::string(Py_TYPE(o)->tp_name));
-    Py_ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(o, &size);
-    std::string_view text;
-    if (data) {
-      text = std::string_view(data, std::size_t(size));
-    } else {
-      PyErr_Clear();
-      // Lone surrogates cannot become UTF-8: keep them as invalid bytes so the
-      // parser reports the position, like any other bad input.
-      py::bytes raw = py::reinterpret_steal<py::bytes>(PyUnicode_AsEncodedString(o, "utf-8", "surrogateescape"));
-      if (!raw) {
-        PyErr_Clear();
-        raw = py::bytes("\xff");
-      }
-      own.emplace_back(std::string(raw));
-      text = own.back();
-    }
-    if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size()))
-      throw py::value_error("item " + std::to_string(i) +
-                            ": one formula per item; found a line break (use encode_file for files)");
-    out.push_back(text);
-  }
-  return out;
-}
-
 // (vectors, line numbers, errors, warnings)
 py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& items,
                        const std::shared_ptr<Scope>& scope, const std::string& filename, bool one_per_line,
                        int threads, const py::object& out_obj) {
   const SpaceParams& p = space->params();
-  py::tuple keep;
+  // A tuple holds the items alive: the caller's list may change while the GIL is released.
+  py::tuple keep = py::reinterpret_steal<py::tuple>(PySequence_Tuple(items.ptr()));
+  if (!keep) throw py::error_already_set();
   std::deque<std::string> own;
-  std::vector<std::string_view> lines = utf8_lines(items, keep, own);
+  std::vector<std::string_view> lines = item_texts(keep, own, false, "formula", " (use encode_file for files)");
   ParsedBatch batch;
   encode::BatchResult result;
   py::array out;

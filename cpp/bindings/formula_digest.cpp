@@ -6,7 +6,6 @@
 #include <pybind11/pybind11.h>
 
 #include <algorithm>
-#include <cstring>
 #include <unordered_map>
 #include <deque>
 #include <memory>
@@ -20,6 +19,7 @@
 #include "deltaform/formula/printer.hpp"
 #include "formula_convert.hpp"
 #include "formula_from_python.hpp"
+#include "item_texts.hpp"
 
 namespace py = pybind11;
 namespace fm = deltaform::formula;
@@ -88,43 +88,6 @@ std::string plain_facts_json(const fm::Facts& f) {
     json_list("schemas", f.schemas, out);
   }
   out += '}';
-  return out;
-}
-
-// The UTF-8 of each item (str or bytes), viewed without copying where it can.
-std::vector<std::string_view> item_texts(const py::tuple& items, std::deque<std::string>& own) {
-  std::vector<std::string_view> out;
-  out.reserve(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    PyObject* o = PyTuple_GET_ITEM(items.ptr(), Py_ssize_t(i));
-    std::string_view text;
-    if (PyUnicode_Check(o)) {
-      Py_ssize_t size = 0;
-      const char* data = PyUnicode_AsUTF8AndSize(o, &size);
-      if (data) {
-        text = std::string_view(data, std::size_t(size));
-      } else {
-        // Lone surrogates: kept as invalid bytes, which the parser reports with their position.
-        PyErr_Clear();
-        PyObject* raw = PyUnicode_AsEncodedString(o, "utf-8", "surrogateescape");
-        if (!raw) {
-          PyErr_Clear();
-          own.emplace_back("\xff");
-        } else {
-          own.emplace_back(PyBytes_AS_STRING(raw), std::size_t(PyBytes_GET_SIZE(raw)));
-          Py_DECREF(raw);
-        }
-        text = own.back();
-      }
-    } else if (PyBytes_Check(o)) {
-      text = std::string_view(PyBytes_AS_STRING(o), std::size_t(PyBytes_GET_SIZE(o)));
-    } else {
-      throw py::type_error("item " + std::to_string(i) + ": expected str or bytes, got " + Py_TYPE(o)->tp_name);
-    }
-    if (std::memchr(text.data(), '\n', text.size()) || std::memchr(text.data(), '\r', text.size()))
-      throw py::value_error("item " + std::to_string(i) + ": one statement per item; found a line break");
-    out.push_back(text);
-  }
   return out;
 }
 
@@ -204,7 +167,7 @@ py::tuple digest(const py::iterable& lines, const std::string& filename, int thr
   py::tuple items = py::reinterpret_steal<py::tuple>(PySequence_Tuple(lines.ptr()));
   if (!items) throw py::error_already_set();
   std::deque<std::string> own;
-  const std::vector<std::string_view> texts = item_texts(items, own);
+  const std::vector<std::string_view> texts = deltaform::bindings::item_texts(items, own, true, "statement");
   auto doc = std::make_shared<fm::Document>();
   doc->filename = filename;
   std::vector<Digested> rows;

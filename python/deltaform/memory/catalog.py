@@ -112,6 +112,7 @@ class Catalog:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._current_layout = False   # known to hold the current layout (see upgrade)
 
     # ------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
@@ -162,12 +163,16 @@ class Catalog:
     def upgrade(self, con: sqlite3.Connection) -> bool:
         """Brings a layout-1 catalogue to the current layout inside the caller's write transaction;
         False when it is current already."""
+        if self._current_layout:   # a layout never goes back: asked once per catalogue
+            return False
         kind = con.execute("SELECT type FROM sqlite_master WHERE name='postings'").fetchone()
         if kind is None or kind[0] != "table":
+            self._current_layout = True
             return False
+        # Not marked current here: the caller's transaction may still roll the upgrade back.
         con.execute("ALTER TABLE postings RENAME TO postings_merged")
         for stmt in SCHEMA_SQL.split(";"):
-            if "postings_recent" in stmt or "VIEW postings" in stmt:
+            if "postings_recent" in stmt:   # the recent table, its index and the view over both
                 con.execute(stmt)
         con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('format_version', ?)",
                     (json.dumps(FORMAT_VERSION),))

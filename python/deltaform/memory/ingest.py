@@ -277,30 +277,30 @@ def prepare(session: "WriteSession", space: Space, items: Sequence[Any], *, sour
 
     scope, resolved = build_scope(space, Uses.of(columns), lookup, session.schemas())
     kinds_in = columns["kind"]
-    formula_rows = (np.asarray([j for j, k in enumerate(kinds_in) if k != "schema"], dtype=np.intp)
-                    if "schema" in kinds_in else None)
+    # Schema declarations have no vector row: the formulas' statements among the digested ones.
+    keep = [j for j, k in enumerate(kinds_in) if k != "schema"] if "schema" in kinds_in else None
 
     def encode() -> np.ndarray:
         vectors = _encode(space, document, scope, origins)
-        return vectors if formula_rows is None else vectors[formula_rows]
+        return vectors if keep is None else vectors[np.asarray(keep, dtype=np.intp)]
 
+    if len(items) < BEHIND_ROWS:
+        return _batch(columns, origins, keep, encode(), None, resolved)
     # A large batch is encoded on a thread (in the core, without the GIL) while the commit inserts
     # its catalogue rows; the commit waits for it, and raises its errors, before anything is
     # stored. (Its own checks, such as a redefinition, may then be the error reported first.)
-    later = Background(encode, behind=len(items) >= BEHIND_ROWS, name="deltaform-encode")
-    if len(items) < BEHIND_ROWS:
-        return _batch(columns, origins, later.result(), None, resolved)
-    return _batch(columns, origins, None, later, resolved)
+    later = Background(encode, behind=True, name="deltaform-encode")
+    return _batch(columns, origins, keep, None, later, resolved)
 
 
-def _batch(columns: dict[str, Any], origins: _Origins, vectors: np.ndarray | None, later: Background | None,
-           resolved: dict[str, Entry]) -> tuple[Batch, list[SchemaRecord], list[int]]:
-    """The batch's formulas in column form, its schema declarations, and the item slot of each row
-    (``vectors`` already without the schema declarations' rows, or ``later`` to give them)."""
+def _batch(columns: dict[str, Any], origins: _Origins, keep: list[int] | None, vectors: np.ndarray | None,
+           later: Background | None, resolved: dict[str, Entry]) -> tuple[Batch, list[SchemaRecord], list[int]]:
+    """The batch's formulas in column form, its schema declarations, and the item slot of each row.
+    ``keep``: the formulas' statements among the digested ones (None: all); ``vectors`` holds their
+    rows, or ``later`` will give them."""
     kinds_in = columns["kind"]
     schema_records: list[SchemaRecord] = []
-    if "schema" in kinds_in:
-        keep = [j for j, k in enumerate(kinds_in) if k != "schema"]
+    if keep is not None:
         for j, k in enumerate(kinds_in):
             if k == "schema":
                 source, line = origins.of(columns["slot"][j])

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deltaform import _core, ast
+from deltaform.memory.background import Background
 
 __all__ = ["Record", "SchemaRecord", "Batch", "Facts", "facts_of", "scan", "terms_of", "KINDS"]
 

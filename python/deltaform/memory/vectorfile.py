@@ -85,10 +85,9 @@ class VectorFile:
         ``rows`` may be a call that gives them (it may wait for the encoder): the write then
         always runs on a thread. Small batches given as rows are written at once.
         """
-        if callable(rows):
-            return Background(lambda: self.write_rows(first_row, rows()), behind=True, name="deltaform-vector-write")
-        return Background(lambda: self.write_rows(first_row, rows), behind=len(rows) >= BEHIND_ROWS,
-                          name="deltaform-vector-write")
+        give = rows if callable(rows) else lambda: rows
+        return Background(lambda: self.write_rows(first_row, give()), name="deltaform-vector-write",
+                          behind=callable(rows) or len(rows) >= BEHIND_ROWS)
 
     # ------------------------------------------------------------ reading
     def matrix(self, rows: int) -> np.ndarray:
