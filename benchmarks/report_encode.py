@@ -336,17 +336,20 @@ def run_space(algebra: str, dim: int, rows: int, vocab: list[str], repeat: int, 
     np1 = tune_numpy(space, codebook, role_rows, filler_rows, 1)
     np2 = tune_numpy(space, codebook, role_rows, filler_rows, THREADS)
     res["numpy_1t_block"], res["numpy_2t_block"] = np1.block, np2.block
-    buf = np.ones((rows, space.width), space.dtype)  # the reused output buffer, its pages touched
+    # Each contender reuses a buffer of its own, its pages touched before timing (as a caller
+    # that encodes batch after batch would): sharing one would leave each contender the cache
+    # state of the one before it.
+    buf = {k: np.ones((rows, space.width), space.dtype) for k in ("text", "records", "np1", "np2")}
     contenders = {
         "text": lambda: space.encode_many(lines, threads=THREADS),
         "text_1t": lambda: space.encode_many(lines, threads=1),
         "records": lambda: space.encode_records(role_ids, filler_ids, threads=THREADS),
         "numpy_1t": lambda: np1.encode(role_rows, filler_rows),
         "numpy_2t": lambda: np2.encode(role_rows, filler_rows),
-        "text_out": lambda: space.encode_many(lines, threads=THREADS, out=buf),
-        "records_out": lambda: space.encode_records(role_ids, filler_ids, threads=THREADS, out=buf),
-        "numpy_1t_out": lambda: np1.encode(role_rows, filler_rows, out=buf),
-        "numpy_2t_out": lambda: np2.encode(role_rows, filler_rows, out=buf),
+        "text_out": lambda: space.encode_many(lines, threads=THREADS, out=buf["text"]),
+        "records_out": lambda: space.encode_records(role_ids, filler_ids, threads=THREADS, out=buf["records"]),
+        "numpy_1t_out": lambda: np1.encode(role_rows, filler_rows, out=buf["np1"]),
+        "numpy_2t_out": lambda: np2.encode(role_rows, filler_rows, out=buf["np2"]),
     }
     scale = {}
     if with_torch and algebra in ("fhrr", "bsc"):

@@ -342,6 +342,24 @@ def test_out_receives_the_same_bits(algebra, dim):
     assert_same_bits(buf, want)
 
 
+@pytest.mark.parametrize("dim", [1024, 100])
+def test_out_at_any_float_offset_from_a_cache_line(dim):
+    # Rows stream to memory from the first 64-byte boundary on; what comes before it
+    # (numpy's large arrays start 16 bytes past one) and the tail take plain stores.
+    space = df.Space(dim, "fhrr")
+    lines = role_filler_lines(9, seed=2)
+    want = space.encode_many(lines)
+    raw = np.full(want.nbytes + 128, 0xAB, np.uint8)
+    start = (-raw.ctypes.data) % 64
+    for shift in range(0, 64, 4):
+        at = start + shift
+        buf = raw[at:at + want.nbytes].view(np.float32).reshape(want.shape)
+        space.encode_many(lines, threads=2, out=buf)
+        assert_same_bits(buf, want)
+        assert (raw[:at] == 0xAB).all() and (raw[at + want.nbytes:] == 0xAB).all()
+        raw[:] = 0xAB
+
+
 def test_out_with_errors_zero_clears_the_bad_rows():
     space = df.Space(64)
     buf = np.full((3, space.width), 5, np.float32)

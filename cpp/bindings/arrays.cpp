@@ -1,4 +1,5 @@
 #include "arrays.hpp"
+#include "result_blocks.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -106,7 +107,7 @@ py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single) {
   std::vector<py::ssize_t> shape;
   if (!single) shape.push_back(py::ssize_t(rows));
   shape.push_back(py::ssize_t(storage_columns(p)));
-  return py::array(storage_dtype(p), shape);
+  return new_result_array(storage_dtype(p), shape);
 }
 
 py::array output_vectors(const SpaceParams& p, std::size_t rows, const py::object& out, const char* what,

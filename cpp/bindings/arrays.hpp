@@ -46,7 +46,8 @@ VectorBatch vector_batch(const SpaceParams& p, const py::handle& obj, const char
 void require_finite_inputs_by_output(const SpaceParams& p, const void* out, std::size_t out_rows,
                                      std::initializer_list<std::pair<const VectorBatch*, const char*>> inputs,
                                      int threads);
-// A new uninitialised array of `rows` vectors ((width,) when single).
+// A new uninitialised array of `rows` vectors ((width,) when single); a large
+// one reuses the memory of a freed result (result_blocks.hpp).
 py::array new_vectors(const SpaceParams& p, std::size_t rows, bool single);
 // Where a batch of `rows` vectors goes: a new array when `out` is None, else
 // `out` itself after checking that it is a writeable C-contiguous array of the

@@ -7,6 +7,7 @@ from deltaform.formula import (
 from deltaform.decoding import Cleanup, Decoded, decode, decode_many, query
 from deltaform.memory import Memory
 from deltaform.registry import Registry
+from deltaform.result_memory import kept_results, release_kept_results, set_kept_result_limit
 from deltaform.space import (
     ALGEBRAS,
     CODEBOOK_VERSION,
@@ -22,6 +23,7 @@ __all__ = [
     "FormulaError", "ParseResult", "parse", "parse_expr", "parse_file", "parse_many",
     "Memory",
     "Registry",
+    "kept_results", "release_kept_results", "set_kept_result_limit",
     "ALGEBRAS",
     "CODEBOOK_VERSION",
     "Space",

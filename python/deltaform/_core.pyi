@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CODEBOOK_VERSION', 'EncodeScope', 'FORMULA_MAX_DEPTH', 'FormulaDocument', 'Registry', 'Space', 'UNICODE_VERSION', 'decode_gather_bind', 'decode_gram', 'decode_residual', 'decode_score_pool', 'decode_select_abs', 'document_size', 'encode_document', 'encode_lines', 'encode_records', 'formula_parse_one', 'formula_parse_text', 'normalize_name', 'set_simd_path', 'simd_path', 'supported_simd_paths', 'unicode_casefold', 'unicode_categories', 'unicode_category', 'unicode_nfc', 'utf8_valid']
+__all__: list[str] = ['CODEBOOK_VERSION', 'EncodeScope', 'FORMULA_MAX_DEPTH', 'FormulaDocument', 'Registry', 'Space', 'UNICODE_VERSION', 'decode_gather_bind', 'decode_gram', 'decode_residual', 'decode_score_pool', 'decode_select_abs', 'document_size', 'encode_document', 'encode_lines', 'encode_records', 'formula_parse_one', 'formula_parse_text', 'kept_results', 'normalize_name', 'release_kept_results', 'set_kept_result_limit', 'set_simd_path', 'simd_path', 'supported_simd_paths', 'unicode_casefold', 'unicode_categories', 'unicode_category', 'unicode_nfc', 'utf8_valid']
 class Space:
     """
     A vector space: algebra, dim, seed and codebook.
@@ -181,6 +181,18 @@ def formula_digest(lines: typing.Iterable[str | bytes], filename: str = '<string
 def normalize_name(text: str) -> str:
     """
     casefold(NFC(text)): equals unicodedata.normalize('NFC', text).casefold().
+    """
+def kept_results() -> tuple[int, int]:
+    """
+    (bytes, blocks) of freed large result arrays kept now.
+    """
+def release_kept_results() -> int:
+    """
+    Frees the kept blocks of large result arrays; returns the bytes given back.
+    """
+def set_kept_result_limit(nbytes: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Bytes of freed large result arrays kept for reuse at most; returns the previous limit.
     """
 def set_simd_path(name: str) -> None:
     """

@@ -72,6 +72,7 @@ inline VecF vmul(VecF x, VecF y) { return _mm512_mul_ps(x, y); }
 inline VecF vadd(VecF x, VecF y) { return _mm512_add_ps(x, y); }
 inline VecF vsub(VecF x, VecF y) { return _mm512_sub_ps(x, y); }
 inline VecF vset(float x) { return _mm512_set1_ps(x); }
+inline void vstream(float* p, VecF v) { _mm512_stream_ps(p, v); }  // p 64-byte aligned
 #else
 using VecF = __m256;
 constexpr size_t kLanes = 8;
@@ -81,6 +82,7 @@ inline VecF vmul(VecF x, VecF y) { return _mm256_mul_ps(x, y); }
 inline VecF vadd(VecF x, VecF y) { return _mm256_add_ps(x, y); }
 inline VecF vsub(VecF x, VecF y) { return _mm256_sub_ps(x, y); }
 inline VecF vset(float x) { return _mm256_set1_ps(x); }
+inline void vstream(float* p, VecF v) { _mm256_stream_ps(p, v); }  // p 32-byte aligned
 #endif
 
 void cmul_sum(const float* const* a, const float* const* b, const float* c, size_t k, bool init, float* acc,
@@ -182,18 +184,18 @@ void scale(float c, const float* __restrict x, float* __restrict out, size_t n) 
 }
 
 void store_scaled(const float* __restrict x, float s, float* __restrict out, size_t n, bool stream) {
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
   // Streaming stores skip reading the destination lines into the cache first
-  // (the output of a batch is written once and not read back here).
-  if (stream && (reinterpret_cast<std::uintptr_t>(out) & 63u) == 0 && n % 16 == 0) {
-    const __m512 sv = _mm512_set1_ps(s);
-    for (size_t i = 0; i < n; i += 16) _mm512_stream_ps(out + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), sv));
-    return;
-  }
-#elif defined(__AVX2__)
-  if (stream && (reinterpret_cast<std::uintptr_t>(out) & 31u) == 0 && n % 8 == 0) {
-    const __m256 sv = _mm256_set1_ps(s);
-    for (size_t i = 0; i < n; i += 8) _mm256_stream_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), sv));
+  // (the output of a batch is written once and not read back here). numpy
+  // puts a large array 16 bytes past a page boundary, so the row's first
+  // partial cache line takes plain stores, and the rest streams.
+  if (stream && (reinterpret_cast<std::uintptr_t>(out) & 3u) == 0 && n >= 2 * 64 / sizeof(float)) {
+    size_t i = 0;
+    const size_t head = ((64 - (reinterpret_cast<std::uintptr_t>(out) & 63u)) & 63u) / sizeof(float);
+    for (; i < head; ++i) out[i] = x[i] * s;
+    const VecF sv = vset(s);
+    for (; i + kLanes <= n; i += kLanes) vstream(out + i, vmul(vload(x + i), sv));
+    for (; i < n; ++i) out[i] = x[i] * s;
     return;
   }
 #else
