@@ -392,3 +392,19 @@ def test_out_bad_buffers_say_what_is_wrong():
     table[:] = ids
     with pytest.raises(ValueError, match="overlaps"):
         space.encode_records(table, table, out=raw[: space.width].reshape(1, -1))
+
+
+def test_atom_texts_of_every_length_resolve_to_their_own_vectors():
+    # The encoder's lookup of atom text reads a text's last bytes in overlapping words:
+    # texts that share all but one byte, at every length around those word sizes,
+    # must still find their own vectors (in one batch and across batches).
+    space = df.Space(64)
+    names = []
+    for n in range(1, 41):
+        base = "a" * n
+        names += [base, base[:-1] + "b", "b" + base[1:], base[: n // 2] + "c" + base[n // 2 + 1:]]
+    names = list(dict.fromkeys(names))
+    lines = [f'"{w}"' for w in names]
+    for _ in range(2):
+        got = space.encode_many(lines, threads=2)
+        assert_same_bits(got, space.atoms(names))

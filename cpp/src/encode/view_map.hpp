@@ -13,6 +13,7 @@ namespace deltaform::encode {
 
 inline std::uint64_t hash_text(std::string_view s) {
   const char* p = s.data();
+  const char* const end = p + s.size();
   std::size_t n = s.size();
   std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ (std::uint64_t(n) * 0xFF51AFD7ED558CCDULL);
   while (n >= 8) {
@@ -23,8 +24,24 @@ inline std::uint64_t hash_text(std::string_view s) {
     p += 8;
     n -= 8;
   }
+  // The last 1-7 bytes in one or two loads, not byte by byte (a byte-wise
+  // copy read back as a word stalls the load). Reads may overlap bytes
+  // already mixed in; with the length mixed in first, they still tell any
+  // two texts apart.
   std::uint64_t w = 0;
-  std::memcpy(&w, p, n);
+  if (n > 0) {
+    if (s.size() >= 8) {
+      std::memcpy(&w, end - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, end - 4, 4);
+      w = (std::uint64_t(a) << 32) | b;
+    } else {
+      w = (std::uint64_t(static_cast<unsigned char>(p[0])) << 16) |
+          (std::uint64_t(static_cast<unsigned char>(p[n / 2])) << 8) | static_cast<unsigned char>(end[-1]);
+    }
+  }
   h = (h ^ w) * 0x94D049BB133111EBULL;
   return h ^ (h >> 32);
 }
@@ -35,11 +52,11 @@ class ViewMap {
   // The value stored for `key`, or nullptr.
   V* find(std::string_view key) {
     if (slots_.empty()) return nullptr;
-    const Key k(key);
-    for (std::size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
+    const std::uint64_t hash = hash_text(key);
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (!s.used) return nullptr;
-      if (s.key == k) return &s.value;
+      if (s.key.matches(hash, key)) return &s.value;
     }
   }
 
@@ -62,6 +79,11 @@ class ViewMap {
     Key() = default;
     explicit Key(std::string_view s) : hash(hash_text(s)), text(s) {
       if (s.size() <= kInline) std::memcpy(words, s.data(), s.size());
+    }
+    // The key against a text and its hash, without padding a copy of the text.
+    bool matches(std::uint64_t h, std::string_view s) const {
+      if (hash != h || text.size() != s.size()) return false;
+      return std::memcmp(s.size() <= kInline ? static_cast<const void*>(words) : text.data(), s.data(), s.size()) == 0;
     }
     bool operator==(const Key& o) const {
       if (hash != o.hash || text.size() != o.text.size()) return false;
