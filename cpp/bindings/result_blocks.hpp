@@ -6,7 +6,7 @@
 // batch then gets new pages, and the system zeroes every one of them on first
 // touch. For an encoder that writes each row once, that zeroing can cost as
 // much as the encoding itself, and two threads faulting pages in at once slow
-// each other down further. So results of at least kMinBytes are carved from
+// each other down further. So results of kMinKeptResultBytes or more come from
 // blocks this file keeps: when a result's array is freed, its block waits
 // here (up to a limit on the bytes kept) for the next result that fits it.
 //
