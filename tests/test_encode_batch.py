@@ -409,3 +409,31 @@ def test_atom_texts_of_every_length_resolve_to_their_own_vectors():
     for _ in range(2):
         got = space.encode_many(lines, threads=2)
         assert_same_bits(got, space.atoms(names))
+
+
+@pytest.mark.parametrize("algebra", ["fhrr", "map"])
+def test_a_failing_formula_leaves_its_neighbours_exact(algebra):
+    # Statements are encoded two at a time (their norms in one pass); when one of
+    # the two fails, each is encoded alone. Failures at every position, in every
+    # kind of statement around them, and the good rows stay the bits of one-by-one.
+    space = df.Space(64, algebra)
+    good = role_filler_lines(40, seed=9)
+    bad = ["Δ404 + вода", "1e300*a + 1e300*b", "s(a)"]   # unknown reference, overflow, wrong arity
+    lines = ["schema s(x, y)", "ΔF(x) = x + тень", "Δ7 = свет + ΔF(тень)"]
+    for i, line in enumerate(good):
+        lines.append(line)
+        if i % 3 == 1:
+            lines.append(bad[i % len(bad)])
+        if i % 7 == 3:
+            lines.append("ΔF(дождь) + Δ7")
+    want_bad = [i for i, line in enumerate(lines) if line in bad]
+    alone = {i: space.encode_many(lines[:3] + [line])[-1] for i, line in enumerate(lines) if i not in want_bad}
+    for threads in (1, 2):
+        with pytest.raises(EncodeErrors) as info:
+            space.encode_many(lines, threads=threads)
+        assert sorted(e.line - 1 for e in info.value.errors) == want_bad
+        rows = space.encode_many(lines, threads=threads, errors="zero")
+        for i in want_bad:
+            assert not rows[i].any()
+        for i, want in alone.items():
+            assert_same_bits(rows[i], want, f"line {i + 1}: {lines[i]}")

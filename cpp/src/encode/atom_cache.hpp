@@ -20,6 +20,14 @@ class AtomCache {
     const void** v = map_.find(raw);
     return v ? *v : nullptr;
   }
+  // The same lookup in two steps, for many texts at once: hash and prefetch
+  // each, then find each (see ViewMap::prefetch).
+  static std::uint64_t hash(std::string_view raw) { return hash_text(raw); }
+  void prefetch(std::uint64_t hash) const { map_.prefetch(hash); }
+  const void* find(std::string_view raw, std::uint64_t hash) {
+    const void** v = map_.find(raw, hash);
+    return v ? *v : nullptr;
+  }
   void insert(std::string_view raw, const void* vector) {
     keys_.emplace_back(raw);  // a deque never moves its elements: the view stays valid
     map_.insert(keys_.back(), vector);

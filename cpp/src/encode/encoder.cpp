@@ -106,6 +106,7 @@ class Evaluation {
     planes_.resize(levels);
     values_.resize(levels);
     final_.resize(lines_);
+    final_pair_.resize(lines_);
     carry_.resize(width_);
     schema_atom_ = atom(reserved_name("schema"));
     tie_ = enc.space_->tie_vector();
@@ -115,8 +116,9 @@ class Evaluation {
   Evaluation& operator=(const Evaluation&) = delete;
 
   // The stored-scale vector of a statement into out. `stream`: out is a row
-  // of a batch result (see VectorKernels::store_scaled).
-  void statement(const Located& loc, void* out, bool stream = false) {
+  // of a batch result (see VectorKernels::store_scaled). `ahead`: its atoms
+  // by node, from resolve_atoms.
+  void statement(const Located& loc, void* out, bool stream = false, const void* const* ahead = nullptr) {
     const fm::Document& doc = *loc.doc;
     const fm::Statement& st = loc.get();
     ensure_references(loc);
@@ -130,9 +132,80 @@ class Evaluation {
         std::string key = unicode::normalize_name(doc.str(doc.name_at(st, i).text));
         env.push_back({key, Value{atom(reserved_name("var:" + key)), nullptr, 1.0}});
       }
-      v = expression(doc, st, env, 0, 0);
+      v = expression(doc, st, env, 0, 0, ahead);
     }
     if (!store(v, out, stream)) fail_overflow(doc, st);
+  }
+
+  // Looks up the atoms and roles of the statements items[lo, hi) before any
+  // of them is evaluated. Most of a large vocabulary's entries have left the
+  // cache since their last use, and a lookup has to finish before the vector
+  // it finds can be read; hashing and prefetching all of a group's entries
+  // first lets those waits overlap. ahead(i) then gives item lo + i's vectors
+  // by node (nullptr for other nodes), or nullptr for the whole item when it
+  // was not looked up: templates and schemas bind names, and resolve as they go.
+  void resolve_atoms(const std::vector<Located>& items, std::size_t lo, std::size_t hi) {
+    ahead_.clear();
+    ahead_at_.assign(hi - lo, fm::kNone);
+    hashes_.clear();
+    auto looked_up = [](const fm::Node& n) { return n.kind == NodeKind::Atom || n.kind == NodeKind::Layer; };
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (!items[i].doc) continue;
+      const fm::Document& doc = *items[i].doc;
+      const fm::Statement& st = items[i].get();
+      if (st.kind == fm::StatementKind::Schema || st.name_count > 0 || st.root == fm::kNone) continue;
+      ahead_at_[i - lo] = std::uint32_t(ahead_.size());
+      ahead_.resize(ahead_.size() + (st.root - st.first_node + 1), nullptr);
+      for (std::uint32_t n = st.first_node; n <= st.root; ++n)
+        if (looked_up(doc.nodes[n])) {
+          hashes_.push_back(AtomCache::hash(doc.text(doc.nodes[n])));
+          atoms_->prefetch(hashes_.back());
+        }
+    }
+    std::size_t h = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (ahead_at_[i - lo] == fm::kNone) continue;
+      const fm::Document& doc = *items[i].doc;
+      const fm::Statement& st = items[i].get();
+      const void** out = ahead_.data() + ahead_at_[i - lo];
+      for (std::uint32_t n = st.first_node; n <= st.root; ++n) {
+        if (!looked_up(doc.nodes[n])) continue;
+        const std::string_view raw = doc.text(doc.nodes[n]);
+        const void* v = atoms_->find(raw, hashes_[h++]);
+        out[n - st.first_node] = v ? v : atom_cached(raw);
+      }
+    }
+  }
+  const void* const* ahead(std::size_t i) const {
+    return ahead_at_[i] == fm::kNone ? nullptr : ahead_.data() + ahead_at_[i];
+  }
+
+  // Whether statement_pair may take the statement: a formula without
+  // parameters, in a float algebra (bsc stores without a norm).
+  bool pairable(const Located& loc) const {
+    if (bsc_ || !loc.doc) return false;
+    const fm::Statement& st = loc.get();
+    return st.kind != fm::StatementKind::Schema && st.name_count == 0 && st.root != fm::kNone;
+  }
+
+  // Two pairable statements, each exactly as statement() does it, with their
+  // squared norms taken in one pass (see record_pair). The second is
+  // evaluated two levels deeper, so its slots leave the first's value alone.
+  // Throws a StatementError if either fails: the caller then encodes them one
+  // at a time, and the one that fails gets its own error.
+  void statement_pair(const Located& a, const Located& b, void* out_a, void* out_b,
+                      const void* const* ahead_a = nullptr, const void* const* ahead_b = nullptr) {
+    ensure_references(a);
+    ensure_references(b);
+    static const std::vector<Binding> kNoBindings;
+    const Value va = expression(*a.doc, a.get(), kNoBindings, 0, 0, ahead_a);
+    const Value vb = expression(*b.doc, b.get(), kNoBindings, 2, 0, ahead_b);
+    const float* xa = static_cast<const float*>(materialize(va, final_.data()));
+    const float* xb = static_cast<const float*>(materialize(vb, final_pair_.data()));
+    double n2[2];
+    vk_.squared_norm2(xa, xb, width_, n2);
+    if (!store_normed(xa, n2[0], out_a, true)) fail_overflow(*a.doc, a.get());
+    if (!store_normed(xb, n2[1], out_b, true)) fail_overflow(*b.doc, b.get());
   }
 
   // One row of encode_records: the same arithmetic as the text
@@ -563,7 +636,7 @@ class Evaluation {
   // ---------------------------------------------------------------- expressions
   // Evaluates the statement's expression bottom-up over its post-order nodes.
   Value expression(const fm::Document& doc, const fm::Statement& st, const std::vector<Binding>& env, int level,
-                   int expansion) {
+                   int expansion, const void* const* ahead = nullptr) {
     if (expansion > kMaxExpansion)
       fail(doc, st, 0, "parametric formulas expand deeper than " + std::to_string(kMaxExpansion) +
                            " levels: is a template applying itself?");
@@ -574,16 +647,19 @@ class Evaluation {
     reserve_slots(level, count);
     reserve_slots(level + 1, 2);
     for (std::uint32_t i = base; i <= st.root; ++i) {
-      values[i - base] = node(doc, st, doc.nodes[i], values, base, env, level, expansion, slot(level, i - base));
+      values[i - base] = node(doc, st, doc.nodes[i], values, base, env, level, expansion, slot(level, i - base),
+                              ahead ? ahead[i - base] : nullptr);
     }
     return values[st.root - base];
   }
 
   Value node(const fm::Document& doc, const fm::Statement& st, const fm::Node& n, std::vector<Value>& values,
-             std::uint32_t base, const std::vector<Binding>& env, int level, int expansion, void* out) {
+             std::uint32_t base, const std::vector<Binding>& env, int level, int expansion, void* out,
+             const void* known) {
     auto kid = [&](std::uint32_t i) -> const Value& { return values[doc.kid(n, i).node - base]; };
     switch (n.kind) {
       case NodeKind::Atom: {
+        if (known) return Value{known};  // looked up ahead: the statement binds no names
         if (!env.empty() && !n.quoted) {
           std::string key = unicode::normalize_name(doc.text(n));
           for (const Binding& b : env)
@@ -613,7 +689,7 @@ class Evaluation {
         return Value{out};
       }
       case NodeKind::Layer: {
-        const void* role = atom_cached(doc.text(n));
+        const void* role = known ? known : atom_cached(doc.text(n));
         if (p_.algebra != Algebra::fhrr) warn_self_binding(doc, st, n, role);
         return Value{role, materialize(kid(0), out), 1.0};
       }
@@ -728,6 +804,12 @@ class Evaluation {
   std::vector<std::vector<std::uint64_t>> planes_;
   std::vector<std::vector<Value>> values_;
   std::vector<Line> final_;  // a statement's value before scaling, when not in a slot
+  std::vector<Line> final_pair_;  // the same for the second of statement_pair
+  // resolve_atoms' results: vectors by node of each statement looked up,
+  // where each statement's run starts, and the hashes between the two passes.
+  std::vector<const void*> ahead_;
+  std::vector<std::uint32_t> ahead_at_;
+  std::vector<std::uint64_t> hashes_;
   std::vector<std::uint64_t> carry_;  // bsc counters: one word per vector word
   const void* schema_atom_ = nullptr;
   const std::uint64_t* tie_ = nullptr;
@@ -749,6 +831,8 @@ namespace {
 std::size_t chunk_rows(std::size_t n, int threads) {
   return std::clamp<std::size_t>(n / (8 * std::size_t(resolve_threads(threads))), 16, 256);
 }
+// Statements whose atoms are looked up together (Evaluation::resolve_atoms).
+constexpr std::size_t kLookAhead = 16;
 }  // namespace
 
 BatchResult Encoder::encode(const std::vector<Located>& items, void* out, int threads) {
@@ -762,13 +846,27 @@ BatchResult Encoder::encode(const std::vector<Located>& items, void* out, int th
                   [&](std::size_t w, std::size_t lo, std::size_t hi) {
                     if (!evals[w]) evals[w] = std::make_unique<Evaluation>(*this, *scope_);
                     Evaluation& ev = *evals[w];
-                    for (std::size_t i = lo; i < hi; ++i) {
-                      char* row = static_cast<char*>(out) + i * bytes;
-                      try {
-                        ev.statement(items[i], row, true);
-                      } catch (const StatementError& e) {
-                        std::memset(row, 0, bytes);
-                        failures[w].push_back({std::uint32_t(i), e.error});
+                    for (std::size_t g = lo; g < hi; g += kLookAhead) {
+                      const std::size_t ge = std::min(hi, g + kLookAhead);
+                      ev.resolve_atoms(items, g, ge);
+                      for (std::size_t i = g; i < ge; ++i) {
+                        char* row = static_cast<char*>(out) + i * bytes;
+                        if (i + 1 < ge && ev.pairable(items[i]) && ev.pairable(items[i + 1])) {
+                          try {
+                            ev.statement_pair(items[i], items[i + 1], row, row + bytes, ev.ahead(i - g),
+                                              ev.ahead(i + 1 - g));
+                            ++i;
+                            continue;
+                          } catch (const StatementError&) {
+                            // one of the two fails: each on its own below, for its own error
+                          }
+                        }
+                        try {
+                          ev.statement(items[i], row, true, ev.ahead(i - g));
+                        } catch (const StatementError& e) {
+                          std::memset(row, 0, bytes);
+                          failures[w].push_back({std::uint32_t(i), e.error});
+                        }
                       }
                     }
                     vk.store_fence();

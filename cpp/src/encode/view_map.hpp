@@ -50,14 +50,21 @@ template <class V>
 class ViewMap {
  public:
   // The value stored for `key`, or nullptr.
-  V* find(std::string_view key) {
+  V* find(std::string_view key) { return find(key, hash_text(key)); }
+  // The same, with the key's hash_text() already computed.
+  V* find(std::string_view key, std::uint64_t hash) {
     if (slots_.empty()) return nullptr;
-    const std::uint64_t hash = hash_text(key);
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (!s.used) return nullptr;
       if (s.key.matches(hash, key)) return &s.value;
     }
+  }
+
+  // Starts loading the slot where a lookup of a key with this hash begins:
+  // a batch of lookups prefetched first waits for memory once, not per key.
+  void prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
   }
 
   void insert(std::string_view key, V value) {
