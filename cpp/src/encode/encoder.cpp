@@ -150,10 +150,9 @@ class Evaluation {
     hashes_.clear();
     auto looked_up = [](const fm::Node& n) { return n.kind == NodeKind::Atom || n.kind == NodeKind::Layer; };
     for (std::size_t i = lo; i < hi; ++i) {
-      if (!items[i].doc) continue;
+      if (!binds_no_names(items[i])) continue;
       const fm::Document& doc = *items[i].doc;
       const fm::Statement& st = items[i].get();
-      if (st.kind == fm::StatementKind::Schema || st.name_count > 0 || st.root == fm::kNone) continue;
       ahead_at_[i - lo] = std::uint32_t(ahead_.size());
       ahead_.resize(ahead_.size() + (st.root - st.first_node + 1), nullptr);
       for (std::uint32_t n = st.first_node; n <= st.root; ++n)
@@ -180,13 +179,14 @@ class Evaluation {
     return ahead_at_[i] == fm::kNone ? nullptr : ahead_.data() + ahead_at_[i];
   }
 
-  // Whether statement_pair may take the statement: a formula without
-  // parameters, in a float algebra (bsc stores without a norm).
-  bool pairable(const Located& loc) const {
-    if (bsc_ || !loc.doc) return false;
+  // A formula, not a schema or a template: its atoms stand for themselves.
+  static bool binds_no_names(const Located& loc) {
+    if (!loc.doc) return false;
     const fm::Statement& st = loc.get();
     return st.kind != fm::StatementKind::Schema && st.name_count == 0 && st.root != fm::kNone;
   }
+  // Whether statement_pair may take the statement (bsc stores without a norm).
+  bool pairable(const Located& loc) const { return !bsc_ && binds_no_names(loc); }
 
   // Two pairable statements, each exactly as statement() does it, with their
   // squared norms taken in one pass (see record_pair). The second is
