@@ -100,7 +100,8 @@ def test_a_block_far_larger_than_the_need_is_not_taken(space, records):
     assert r.shape == (ROWS, space.width)
 
 
-@pytest.mark.parametrize("value, error", [(-1, ValueError), (1.5, TypeError), ("1", TypeError)])
+@pytest.mark.parametrize("value, error", [(-1, ValueError), (1 << 64, ValueError), (1.5, TypeError),
+                                          ("1", TypeError)])
 def test_bad_limits_are_refused(value, error):
     with pytest.raises(error, match="set_kept_result_limit"):
         df.set_kept_result_limit(value)

@@ -36,8 +36,8 @@ def set_kept_result_limit(nbytes: int) -> int:
         n = operator.index(nbytes)
     except TypeError:
         raise TypeError(f"set_kept_result_limit: nbytes must be an integer, got {type(nbytes).__name__}") from None
-    if n < 0:
-        raise ValueError(f"set_kept_result_limit: nbytes must be >= 0, got {n}")
+    if not 0 <= n < 1 << 64:
+        raise ValueError(f"set_kept_result_limit: nbytes must be >= 0 and below 2**64, got {n}")
     return int(_core.set_kept_result_limit(n))
 
 
