@@ -63,20 +63,14 @@ ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::s
       doc->statements.reserve(e - b);
       ls.reserve(e - b);
       for (std::size_t i = b; i < e; ++i) {
+        if (one_per_line) {
+          ls.push_back(parse_item(parser, lines[i], std::uint32_t(i + 1), *doc));
+          continue;
+        }
         std::size_t before = doc->statements.size(), errs = doc->errors.size();
         bool ok = parser.parse_line(lines[i], std::uint32_t(i + 1), *doc);
         if (!ok || doc->errors.size() > errs) ls.push_back(-1);
-        else if (doc->statements.size() == before) {
-          if (one_per_line) {
-            doc->errors.push_back(fm::make_error(filename, std::uint32_t(i + 1), lines[i], 0,
-                                                 "expected a formula, found an empty line"));
-            ls.push_back(-1);
-          } else {
-            ls.push_back(-2);
-          }
-        } else {
-          ls.push_back(std::int64_t(before));
-        }
+        else ls.push_back(doc->statements.size() == before ? -2 : std::int64_t(before));
       }
       batch.docs[c] = std::move(doc);
     }
@@ -99,6 +93,13 @@ ParsedBatch parse_lines(const std::vector<std::string_view>& lines, const std::s
     }
   }
   return batch;
+}
+
+// The line number of each row, as a numpy array.
+py::array_t<std::uint32_t> line_numbers(const std::vector<std::uint32_t>& lines) {
+  py::array_t<std::uint32_t> out(py::ssize_t(lines.size()));
+  if (!lines.empty()) std::memcpy(out.mutable_data(), lines.data(), lines.size() * sizeof(std::uint32_t));
+  return out;
 }
 
 // (vectors, line numbers, errors, warnings)
@@ -148,13 +149,8 @@ py::tuple encode_lines(const std::shared_ptr<Space>& space, const py::list& item
   std::vector<fm::Error> errors = batch.errors;
   for (const auto& f : result.failures) errors.push_back(f.error);
   std::stable_sort(errors.begin(), errors.end(), [](const fm::Error& a, const fm::Error& b) { return a.line < b.line; });
-  py::list err_list, warn_list;
-  for (const auto& e : errors) err_list.append(to_python_error(e));
-  for (const auto& w : result.warning_list) warn_list.append(to_python_error(w));
-  py::array_t<std::uint32_t> line_arr(py::ssize_t(batch.item_lines.size()));
-  if (!batch.item_lines.empty())
-    std::memcpy(line_arr.mutable_data(), batch.item_lines.data(), batch.item_lines.size() * sizeof(std::uint32_t));
-  return py::make_tuple(out, line_arr, err_list, warn_list);
+  return py::make_tuple(out, line_numbers(batch.item_lines), to_python_errors(errors),
+                        to_python_errors(result.warning_list));
 }
 
 // Statements [start, stop) of a parsed document: (vectors, line numbers,
@@ -179,15 +175,12 @@ py::tuple encode_document(const std::shared_ptr<Space>& space, const std::shared
     encode::Encoder encoder(space, scope);
     result = encoder.encode(items, dst, threads);
   }
-  py::list failed, errs, warns;
+  py::list failed, errs;
   for (const auto& f : result.failures) {
     failed.append(f.statement);
     errs.append(to_python_error(f.error));
   }
-  for (const auto& w : result.warning_list) warns.append(to_python_error(w));
-  py::array_t<std::uint32_t> line_arr(py::ssize_t(lines.size()));
-  if (!lines.empty()) std::memcpy(line_arr.mutable_data(), lines.data(), lines.size() * sizeof(std::uint32_t));
-  return py::make_tuple(out, line_arr, failed, errs, warns);
+  return py::make_tuple(out, line_numbers(lines), failed, errs, to_python_errors(result.warning_list));
 }
 
 }  // namespace

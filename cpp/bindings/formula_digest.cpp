@@ -25,6 +25,7 @@ namespace py = pybind11;
 namespace fm = deltaform::formula;
 using deltaform::parallel_chunks;
 using deltaform::bindings::str_of;
+using deltaform::bindings::str_tuple;
 
 namespace {
 
@@ -88,16 +89,6 @@ std::string plain_facts_json(const fm::Facts& f) {
     json_list("schemas", f.schemas, out);
   }
   out += '}';
-  return out;
-}
-
-// A tuple of names: the empty one is shared, and tuples of str leave the
-// cyclic collector's books soon (lists would keep it busy).
-py::tuple str_tuple(const std::vector<std::string>& names) {
-  PyObject* t = PyTuple_New(Py_ssize_t(names.size()));
-  if (!t) throw py::error_already_set();
-  py::tuple out = py::reinterpret_steal<py::tuple>(t);
-  for (std::size_t i = 0; i < names.size(); ++i) PyTuple_SET_ITEM(t, Py_ssize_t(i), str_of(names[i]).release().ptr());
   return out;
 }
 
@@ -183,17 +174,11 @@ py::tuple digest(const py::iterable& lines, const std::string& filename, int thr
     rows.reserve(texts.size());
     fm::Parser parser;
     for (std::size_t i = 0; i < texts.size(); ++i) {
-      const std::size_t before = doc->statements.size(), errs = doc->errors.size();
-      const bool ok = parser.parse_line(texts[i], std::uint32_t(i + 1), *doc);
-      if (!ok || doc->errors.size() > errs) continue;
-      if (doc->statements.size() == before) {
-        doc->errors.push_back(fm::make_error(filename, std::uint32_t(i + 1), texts[i], 0,
-                                             "expected a formula, found an empty line"));
-        continue;
-      }
+      const std::int64_t statement = deltaform::bindings::parse_item(parser, texts[i], std::uint32_t(i + 1), *doc);
+      if (statement < 0) continue;
       Digested d;
       d.slot = std::uint32_t(i);
-      d.statement = std::uint32_t(before);
+      d.statement = std::uint32_t(statement);
       rows.push_back(std::move(d));
     }
     // Printing and scanning only read the document: the statements are shared among threads.

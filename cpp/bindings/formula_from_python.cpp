@@ -246,6 +246,26 @@ py::str str_of(std::string_view utf8) {
   return py::reinterpret_steal<py::str>(o);
 }
 
+namespace {
+template <class Seq, class Make, class Put>
+Seq str_sequence(const std::vector<std::string>& names, Make make, Put put) {
+  PyObject* seq = make(Py_ssize_t(names.size()));
+  if (!seq) throw py::error_already_set();
+  Seq out = py::reinterpret_steal<Seq>(seq);
+  for (std::size_t i = 0; i < names.size(); ++i) put(seq, Py_ssize_t(i), str_of(names[i]).release().ptr());
+  return out;
+}
+}  // namespace
+
+py::list str_list(const std::vector<std::string>& names) {
+  return str_sequence<py::list>(names, PyList_New, [](PyObject* l, Py_ssize_t i, PyObject* v) { PyList_SET_ITEM(l, i, v); });
+}
+
+py::tuple str_tuple(const std::vector<std::string>& names) {
+  return str_sequence<py::tuple>(names, PyTuple_New,
+                                 [](PyObject* t, Py_ssize_t i, PyObject* v) { PyTuple_SET_ITEM(t, i, v); });
+}
+
 std::uint32_t from_python(py::handle node, Document& doc, bool* expression_only, bool check_weights) {
   Reader reader(doc);
   reader.check_weights(check_weights);

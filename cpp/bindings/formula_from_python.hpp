@@ -8,6 +8,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deltaform/formula/tree.hpp"
 
@@ -20,6 +21,10 @@ namespace py = pybind11;
 std::string_view utf8_of(PyObject* str, std::deque<std::string>& own);
 // A str from UTF-8 made by utf8_of (surrogates come back).
 py::str str_of(std::string_view utf8);
+// A list, or a tuple, of such str (a tuple of str soon leaves the cyclic
+// collector's books, and the empty one is shared).
+py::list str_list(const std::vector<std::string>& names);
+py::tuple str_tuple(const std::vector<std::string>& names);
 
 // Converts `node` (a statement, or an expression, which becomes an Anonymous
 // statement without scene) into `doc`; returns the statement's index and sets

@@ -17,6 +17,7 @@
 namespace py = pybind11;
 namespace fm = deltaform::formula;
 using deltaform::bindings::from_python;
+using deltaform::bindings::str_list;
 using deltaform::bindings::str_of;
 
 namespace {
@@ -54,12 +55,6 @@ py::str to_text(py::handle node) {
   } reset;
   busy = true;
   return print_node(node, shared_doc, shared_out);
-}
-
-py::list str_list(const std::vector<std::string>& names) {
-  py::list out(names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) out[i] = str_of(names[i]);
-  return out;
 }
 
 // (atoms, roles, schemas, refs, vars, applied, plain)

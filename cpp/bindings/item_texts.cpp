@@ -41,4 +41,15 @@ std::vector<std::string_view> item_texts(const py::tuple& items, std::deque<std:
   return out;
 }
 
+std::int64_t parse_item(formula::Parser& parser, std::string_view text, std::uint32_t line_no,
+                        formula::Document& doc) {
+  const std::size_t before = doc.statements.size(), errors = doc.errors.size();
+  if (!parser.parse_line(text, line_no, doc) || doc.errors.size() > errors) return -1;
+  if (doc.statements.size() == before) {
+    doc.errors.push_back(formula::make_error(doc.filename, line_no, text, 0, "expected a formula, found an empty line"));
+    return -1;
+  }
+  return std::int64_t(before);
+}
+
 }  // namespace deltaform::bindings

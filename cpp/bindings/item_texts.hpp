@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "deltaform/formula/parser.hpp"
+
 namespace deltaform::bindings {
 
 namespace py = pybind11;
@@ -19,5 +21,11 @@ namespace py = pybind11;
 // "item i: one <unit> per item; found a line break<hint>".
 std::vector<std::string_view> item_texts(const py::tuple& items, std::deque<std::string>& own, bool bytes_ok,
                                          const char* unit, const char* hint = "");
+
+// Parses one item's text as its statement (line number `line_no`): the
+// statement's index in `doc`, or -1 with an Error appended. Each item is a
+// formula, so an empty item (blank or only a comment) is an error too.
+std::int64_t parse_item(formula::Parser& parser, std::string_view text, std::uint32_t line_no,
+                        formula::Document& doc);
 
 }  // namespace deltaform::bindings

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Union
+from typing import Sequence, Union
 
 from deltaform import _core
 
@@ -205,6 +205,11 @@ Node = Union[Expr, Statement]
 def definition_text(target: str, params: tuple[str, ...], expr_text: str, scene: str | None) -> str:
     """A definition's canonical text from its parts, the expression already printed."""
     return _core.formula_definition_text(target, params, expr_text, scene)
+
+
+def schema_text(name: str, roles: Sequence[str]) -> str:
+    """A schema declaration's canonical text from its name and roles."""
+    return to_text(Schema(name, tuple(roles)))
 
 
 def to_text(node: Node) -> str:

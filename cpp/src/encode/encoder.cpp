@@ -189,7 +189,7 @@ class Evaluation {
   bool pairable(const Located& loc) const { return !bsc_ && binds_no_names(loc); }
 
   // Two pairable statements, each exactly as statement() does it, with their
-  // squared norms taken in one pass (see record_pair). The second is
+  // squared norms taken in one pass (store_pair). The second is
   // evaluated two levels deeper, so its slots leave the first's value alone.
   // Throws a StatementError if either fails: the caller then encodes them one
   // at a time, and the one that fails gets its own error.
@@ -202,10 +202,10 @@ class Evaluation {
     const Value vb = expression(*b.doc, b.get(), kNoBindings, 2, 0, ahead_b);
     const float* xa = static_cast<const float*>(materialize(va, final_.data()));
     const float* xb = static_cast<const float*>(materialize(vb, final_pair_.data()));
-    double n2[2];
-    vk_.squared_norm2(xa, xb, width_, n2);
-    if (!store_normed(xa, n2[0], out_a, true)) fail_overflow(*a.doc, a.get());
-    if (!store_normed(xb, n2[1], out_b, true)) fail_overflow(*b.doc, b.get());
+    bool ok[2];
+    store_pair(xa, xb, out_a, out_b, ok);
+    if (!ok[0]) fail_overflow(*a.doc, a.get());
+    if (!ok[1]) fail_overflow(*b.doc, b.get());
   }
 
   // One row of encode_records: the same arithmetic as the text
@@ -219,9 +219,7 @@ class Evaluation {
   }
 
   // Two consecutive rows (k pairs each, the second's tables k entries on),
-  // each exactly as record() does it. Their squared norms are taken in one
-  // pass: each is a chain of dependent additions in a fixed order, and two
-  // independent chains run side by side in the time of one. ok[0], ok[1] as
+  // each exactly as record() does it, stored by store_pair. ok[0], ok[1] as
   // record()'s result.
   void record_pair(const Codebook::View& view, const std::uint32_t* roles, const std::uint32_t* fillers,
                    const float* weights, std::size_t k, void* out0, void* out1, bool ok[2]) {
@@ -235,10 +233,7 @@ class Evaluation {
     const float* x1 = static_cast<const float*>(slot(0, 1));
     record_sum(view, roles, fillers, weights, k, slot(0, 0));
     record_sum(view, roles + k, fillers + k, weights ? weights + k : nullptr, k, slot(0, 1));
-    double n2[2];
-    vk_.squared_norm2(x0, x1, width_, n2);
-    ok[0] = store_normed(x0, n2[0], out0, true);
-    ok[1] = store_normed(x1, n2[1], out1, true);
+    store_pair(x0, x1, out0, out1, ok);
   }
 
   std::vector<fm::Error> warnings;
@@ -348,6 +343,16 @@ class Evaluation {
     }
     const float* x = static_cast<const float*>(materialize(v, final_.data()));
     return store_normed(x, vk_.squared_norm(x, width_), out, stream);
+  }
+  // Two rows of a batch (fhrr/map) at the stored scale, their squared norms
+  // taken in one pass: each is a chain of dependent additions in a fixed
+  // order, and two independent chains run side by side in the time of one.
+  // ok[i] as store_normed's result.
+  void store_pair(const float* x0, const float* x1, void* out0, void* out1, bool ok[2]) {
+    double n2[2];
+    vk_.squared_norm2(x0, x1, width_, n2);
+    ok[0] = store_normed(x0, n2[0], out0, true);
+    ok[1] = store_normed(x1, n2[1], out1, true);
   }
   // The rest of store() for x (fhrr/map) whose squared norm n2 is known.
   bool store_normed(const float* x, double n2, void* out, bool stream) {

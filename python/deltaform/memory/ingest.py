@@ -201,6 +201,20 @@ def _digest_text(lines: list[str]) -> dict[str, Any]:
     return columns
 
 
+def _add_stored(scope: Any, schemas: dict[str, tuple[str, ...]], names: Any, templates: list[str]) -> None:
+    """The memory's declarations of the schemas ``names`` (those it has) and the stored parametric
+    definitions ``templates`` (their text) join ``scope``. They parsed when they were added, so an
+    error now is damage."""
+    from deltaform.formula import parse_many
+    lines = [ast.schema_text(name, schemas[name]) for name in sorted(names) if name in schemas] + templates
+    if not lines:
+        return
+    doc = parse_many(lines, filename="<memory>")
+    if doc.errors:
+        raise CorruptMemoryError(f"a stored definition does not parse: {doc.errors[0]}")
+    scope.add_document(doc.document)
+
+
 def build_scope(space: Space, uses: Uses, lookup: Lookup, schemas: dict[str, tuple[str, ...]]
                 ) -> tuple[Any, dict[str, Entry]]:
     """The encoder scope for a batch that ``uses`` these names, and the stored entries it resolved.
@@ -211,7 +225,6 @@ def build_scope(space: Space, uses: Uses, lookup: Lookup, schemas: dict[str, tup
     batch's own (new) definitions for them.
     """
     from deltaform import _core
-    from deltaform.formula import parse_many
     defined = uses.defined
     used_schemas = set(uses.schemas)
     resolved: dict[str, Entry] = {}
@@ -240,14 +253,8 @@ def build_scope(space: Space, uses: Uses, lookup: Lookup, schemas: dict[str, tup
     if vectors:
         names = list(vectors)
         scope.add_vectors(space._core, names, np.ascontiguousarray(np.stack([vectors[a] for a in names])))
-    lines = [f"schema {name}({', '.join(schemas[name])})" for name in sorted(used_schemas - uses.declared)
-             if name in schemas]
-    lines += [definition_text(a, e.params, e.expr, None) for a, e in templates.items()]
-    if lines:
-        doc = parse_many(lines, filename="<memory>")
-        if doc.errors:
-            raise CorruptMemoryError(f"a stored definition does not parse: {doc.errors[0]}")
-        scope.add_document(doc.document)
+    _add_stored(scope, schemas, used_schemas - uses.declared,
+                [definition_text(a, e.params, e.expr, None) for a, e in templates.items()])
     return scope, resolved
 
 
@@ -364,7 +371,6 @@ def scope_for(memory: "Memory", formulas: Sequence[str | ast.Node] | None) -> An
         _, columns = _digest(_lines(items, origins), origins)
         return build_scope(memory.space, Uses.of(columns), memory_lookup(memory), memory.schemas())[0]
     from deltaform import _core
-    from deltaform.formula import parse_many
     scope = _core.EncodeScope()
     names, rows, templates = [], [], []
     for e in memory.entries():
@@ -374,9 +380,8 @@ def scope_for(memory: "Memory", formulas: Sequence[str | ast.Node] | None) -> An
             templates.append(definition_text(e.address, e.params, e.expr, None))
     if names:
         scope.add_vectors(memory.space._core, names, np.ascontiguousarray(memory.vectors()[np.asarray(rows)]))
-    lines = [f"schema {n}({', '.join(r)})" for n, r in memory.schemas().items()] + templates
-    if lines:
-        scope.add_document(parse_many(lines, filename="<memory>").document)
+    schemas = memory.schemas()
+    _add_stored(scope, schemas, schemas, templates)
     return scope
 
 
@@ -438,9 +443,8 @@ def reencode_row(space: Space, e: Entry, vector_of_row: Callable[[int], np.ndarr
                  schemas: dict[str, tuple[str, ...]], entry_of_row: Callable[[int], Entry]) -> np.ndarray:
     """Encode a stored formula again, against the exact rows it was encoded with (facts.refs)."""
     from deltaform import _core
-    from deltaform.formula import parse_many
     scope = _core.EncodeScope()
-    plain_names, plain_vecs, lines = [], [], []
+    plain_names, plain_vecs, templates = [], [], []
     st_text = definition_text(e.address, e.params, e.expr, None)
     origins = _Origins([st_text], None, None)
     document, columns = _digest([st_text], origins)
@@ -453,14 +457,13 @@ def reencode_row(space: Space, e: Entry, vector_of_row: Callable[[int], np.ndarr
             plain_vecs.append(vector_of_row(int(row)))
         if a in applied:
             ref = entry_of_row(int(row))
-            template = definition_text(ref.address, ref.params, ref.expr, None)
-            lines.append(template)
-            used |= set(_digest_text([template])["schemas"][0])
+            templates.append(definition_text(ref.address, ref.params, ref.expr, None))
+    if templates:   # the schemas the templates call, in one digest
+        for called in _digest_text(templates)["schemas"]:
+            used.update(called)
     if plain_names:
         scope.add_vectors(space._core, plain_names, np.ascontiguousarray(np.stack(plain_vecs)))
-    lines = [f"schema {n}({', '.join(schemas[n])})" for n in sorted(used) if n in schemas] + lines
-    if lines:
-        scope.add_document(parse_many(lines, filename="<memory>").document)
+    _add_stored(scope, schemas, used, templates)
     return _encode(space, document, scope, origins)[0]
 
 

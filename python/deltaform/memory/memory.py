@@ -493,7 +493,7 @@ class Memory:
             f.write(json.dumps(header, ensure_ascii=False) + "\n")
             for name, roles in sorted(self.schemas().items()):
                 f.write(json.dumps({"schema": name, "roles": list(roles),
-                                    "text": f"schema {name}({', '.join(roles)})"}, ensure_ascii=False) + "\n")
+                                    "text": ast.schema_text(name, roles)}, ensure_ascii=False) + "\n")
             for e in self.entries(current_only=not history):
                 obj = e.to_json()
                 if vectors == "base64":
